@@ -159,10 +159,18 @@ public struct KNearestNeighbor: Sendable {
         try checkDistances(distances, k: k)
         let classCount = (yTrain.max() ?? 0) + 1
         return (0 ..< distances.rows).map { i in
-            let row = distances.rowSlice(i)
-            let nearest = row.indices.sorted { (row[$0], $0) < (row[$1], $1) }.prefix(k)
+            let row = Array(distances.rowSlice(i))
+            // The k nearest, kept sorted by (distance, index) while scanning once: O(numTrain) for small k,
+            // where sorting the whole row would cost O(numTrain log numTrain).
+            var nearest: [Int] = []
+            nearest.reserveCapacity(k + 1)
+            for j in row.indices where nearest.count < k || row[j] < row[nearest[k - 1]] {
+                let position = nearest.firstIndex { row[j] < row[$0] } ?? nearest.count
+                nearest.insert(j, at: position)
+                if nearest.count > k { nearest.removeLast() }
+            }
             var votes = [Int](repeating: 0, count: classCount)
-            for j in nearest { votes[yTrain[j - row.startIndex]] += 1 }
+            for j in nearest { votes[yTrain[j]] += 1 }
             return votes.indices.max { (votes[$0], -$0) < (votes[$1], -$1) }!    // most votes, then smallest label
         }
     }

@@ -90,6 +90,18 @@ public struct Matrix: Equatable, Sendable {
         }
     }
 
+    /// Entry number `index` in row-major order (entry (i, j) is number i * cols + j).
+    public subscript(flat index: Int) -> Double {
+        get {
+            precondition(index >= 0 && index < buffer.count, "Matrix: flat index \(index) is outside shape \(shapeDescription)")
+            return buffer[index]
+        }
+        set {
+            precondition(index >= 0 && index < buffer.count, "Matrix: flat index \(index) is outside shape \(shapeDescription)")
+            buffer[index] = newValue
+        }
+    }
+
     /// Row i as a row vector, shape (1, cols).
     public func row(_ i: Int) -> Matrix {
         precondition(i >= 0 && i < rows, "Matrix: row \(i) is outside shape \(shapeDescription)")

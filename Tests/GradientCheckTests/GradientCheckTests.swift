@@ -1,0 +1,55 @@
+import XCTest
+import LinearAlgebra
+@testable import GradientCheck
+
+final class GradientCheckTests: XCTestCase {
+    func testScalarFunctionGradient() {
+        var rng = SeededGenerator(seed: 1)
+        let x = Matrix.gaussian(4, 5, using: &rng)
+        // f(x) = sum x^3 + 2 sum x, so df/dx = 3x^2 + 2.
+        let numerical = numericalGradient(of: { ($0 * $0 * $0).sum() + 2 * $0.sum() }, at: x)
+        XCTAssertLessThan(relativeError(numerical, 3 * x.squared + 2), 1e-8)
+    }
+
+    func testArrayFunctionGradientWithUpstream() {
+        var rng = SeededGenerator(seed: 2)
+        let x = Matrix.gaussian(3, 4, using: &rng)
+        let w = Matrix.gaussian(4, 2, using: &rng)
+        let upstream = Matrix.gaussian(3, 2, using: &rng)
+        // f(x) = x w, so dL/dx = upstream wᵀ.
+        let numerical = numericalGradient(of: { matmul($0, w) }, at: x, upstream: upstream)
+        XCTAssertLessThan(relativeError(numerical, matmul(upstream, w, transposeB: true)), 1e-8)
+    }
+
+    func testRelativeErrorDefinition() {
+        XCTAssertEqual(relativeError(Matrix.zeros(2, 2), Matrix.zeros(2, 2)), 0, "two zero gradients pass")
+        XCTAssertEqual(relativeError(1.0, 3.0), 0.5)
+        XCTAssertEqual(relativeError(Matrix(row: [1, 10]), Matrix(row: [1, 30])), 0.5, "the worst entry counts")
+        XCTAssertEqual(relativeError(1e-9, 0), 0.1, accuracy: 1e-12, "tiny values use the 1e-8 floor")
+        XCTAssertEqual(relativeError(.nan, 1), .infinity, "NaN never passes")
+    }
+
+    /// Why gradient checks run in Double: the same centred difference in Float is off by ~1e-3.
+    func testDoubleIsNeededForCentredDifferences() {
+        let h = 1e-5
+        let inDouble = ((1 + h) * (1 + h) - (1 - h) * (1 - h)) / (2 * h)
+        let hf = Float(h)
+        let inFloat = Double(((1 + hf) * (1 + hf) - (1 - hf) * (1 - hf)) / (2 * hf))
+        XCTAssertLessThan(relativeError(inDouble, 2), 1e-10)
+        XCTAssertGreaterThan(relativeError(inFloat, 2), 1e-4)
+    }
+
+    func testSparseCheckIsSeededAndFindsAWrongGradient() {
+        var rng = SeededGenerator(seed: 3)
+        let x = Matrix.gaussian(10, 10, using: &rng)
+        let f: (Matrix) -> Double = { $0.squared.sum() }
+        let right = sparseGradientCheck(of: f, at: x, analytic: 2 * x, samples: 8, seed: 4)
+        XCTAssertEqual(right.count, 8)
+        XCTAssertTrue(right.allSatisfy { $0.relativeError < 1e-8 }, "\(right)")
+        let again = sparseGradientCheck(of: f, at: x, analytic: 2 * x, samples: 8, seed: 4)
+        XCTAssertEqual(right.map(\.row), again.map(\.row))
+        XCTAssertEqual(right.map(\.column), again.map(\.column))
+        let wrong = sparseGradientCheck(of: f, at: x, analytic: x, samples: 8, seed: 4)
+        XCTAssertTrue(wrong.allSatisfy { abs($0.relativeError - 1.0 / 3.0) < 1e-6 }, "x instead of 2x is off by 1/3")
+    }
+}
