@@ -28,22 +28,29 @@ let workbookTrack: String = {
 
 // MARK: - Build settings
 
-/// Numeric modules are optimised in debug builds too: unoptimised generic numeric code runs about
-/// 3,000 times slower, which would turn a student's `swift test` into a wait. On x86-64 the SIMD
-/// fused multiply-add needs a target CPU with FMA (without it each lane becomes a library call);
-/// arm64 has FMA without any flag.
-var numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
-]
+/// On x86-64 the SIMD fused multiply-add needs a target CPU with FMA (without it each lane becomes a
+/// library call, about 125 times slower); arm64 has FMA without any flag.
+var cpuSettings: [SwiftSetting] = []
 #if arch(x86_64)
-numericSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
+cpuSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 #endif
+
+/// The given numeric modules are optimised in debug builds too: unoptimised generic numeric code runs
+/// about 3,000 times slower, which would turn a student's `swift test` into a wait.
+let numericSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+/// The student's code is not: in a debug build a crash in it prints its reason and line
+/// ("Fatal error: Index out of range"), which optimised code does not.
+let workbookSettings: [SwiftSetting] = cpuSettings
 
 // MARK: - Package
 
 let package = Package(
     name: "DeepLearningWorkbook",
     platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "grade", targets: ["grade"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -57,7 +64,12 @@ let package = Package(
             name: "Workbook",
             dependencies: ["LinearAlgebra", "GradientCheck"],
             path: workbookTrack,
-            swiftSettings: numericSettings),
+            swiftSettings: workbookSettings),
+
+        // Programs.
+        .executableTarget(
+            name: "grade",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
