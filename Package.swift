@@ -15,7 +15,7 @@ import Foundation
 let workbookTrack: String = {
     switch Context.environment["WORKBOOK"] ?? "" {
     case "", "exercises": return "Exercises"
-    case "solutions": return "Solutions"
+    case "solutions": return "Solutions"  // instructor-only: the student copy has no Solutions/
     case let other:
         let message = """
             error: WORKBOOK='\(other)' is not a track. Use WORKBOOK=exercises (the default: your code in \
@@ -50,6 +50,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grade", targets: ["grade"]),
+        .executable(name: "instructor", targets: ["instructor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,6 +70,9 @@ let package = Package(
         // Programs.
         .executableTarget(
             name: "grade",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "instructor",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
