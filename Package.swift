@@ -65,6 +65,7 @@ let package = Package(
             name: "Workbook",
             dependencies: ["LinearAlgebra", "GradientCheck"],
             path: workbookTrack,
+            exclude: workbookTrack == "Exercises" ? ["README.md", "Guides"] : [],
             swiftSettings: workbookSettings),
 
         // Programs.

@@ -188,8 +188,9 @@ struct Scorecard {
                 }
                 if exercise.status == .notImplemented, !verbose, let why = exercise.firstSkip {
                     let missing = why.replacingOccurrences(of: "not implemented: ", with: "")
-                    text += missing.hasPrefix(exercise.name + "(") ? " in \(missing.components(separatedBy: " in ").last ?? missing)"
-                                                                 : " (needs \(missing) first)"
+                    let function = String(missing.prefix { $0 != "(" })
+                    let isOtherExercise = function != exercise.name && r.exercises.contains { $0.name == function }
+                    text += isOtherExercise ? " (needs \(missing) first)" : ": write \(missing)"
                 }
                 text += "\n" + (details.isEmpty ? "" : details.joined(separator: "\n") + "\n")
             }
