@@ -233,17 +233,16 @@ extension CIFAR10 {
 
     /// The size of the file at `url`, in bytes.
     private static func size(of url: URL) throws -> Int {
+        let attributes: [FileAttributeKey: Any]
         do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-            guard let size = attributes[.size] as? NSNumber else {
-                throw CIFAR10Error.unreadableFile(path: url.path, reason: "its size is unknown")
-            }
-            return size.intValue
-        } catch let error as CIFAR10Error {
-            throw error
+            attributes = try FileManager.default.attributesOfItem(atPath: url.path)
         } catch {
             throw CIFAR10Error.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
+        guard let size = attributes[.size] as? NSNumber else {
+            throw CIFAR10Error.unreadableFile(path: url.path, reason: "its size is unknown")
+        }
+        return size.intValue
     }
 
     /// The first `byteCount` bytes of the file at `url`, read in one call.
