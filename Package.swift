@@ -59,6 +59,7 @@ let package = Package(
         // Given code: the libraries every chapter stands on.
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
+        .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
@@ -79,6 +80,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
     ],
     swiftLanguageModes: [.v5]
