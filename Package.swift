@@ -51,6 +51,8 @@ let package = Package(
         // Given code: the libraries every chapter stands on.
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .target(name: "Pictures", dependencies: ["CLibPNG", "LinearAlgebra"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
@@ -62,6 +64,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
     ],
     swiftLanguageModes: [.v5]
 )
