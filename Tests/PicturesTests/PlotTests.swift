@@ -130,11 +130,11 @@ final class PlotTests: XCTestCase {
 
     func testEdgeCasesGiveWellFormedSVG() throws {
         var extremes = LinePlot()
-        extremes.addSeries("huge", x: [-1e300, 0, 1e300], y: [1e300, -1e300, 5e-324])
+        extremes.addSeries("huge", x: [-1e300, 0, 1e300], y: [1e300, -1e300, .leastNonzeroMagnitude])
         extremes.addSeries("beyond", x: [1, 2], y: [1e308, -.greatestFiniteMagnitude])
         extremes.addSeries("tiny range", x: [1, 2], y: [1, 1 + 1e-15])
         var logarithmic = LinePlot(logarithmicX: true, logarithmicY: true)
-        logarithmic.addSeries("denormal", x: [5e-324, 1e300], y: [1e-300, 1e-300])
+        logarithmic.addSeries("denormal", x: [.leastNonzeroMagnitude, 1e300], y: [1e-300, 1e-300])
         var allNaN = ErrorBarPlot()
         allNaN.addValues([.nan, .nan], at: 1)
         let plots: [any SVGPlot] = [
