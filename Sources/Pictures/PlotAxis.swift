@@ -2,8 +2,8 @@ import Foundation
 
 /// One axis of a plot: the range of data values it shows, its ticks, and where a value falls along it.
 ///
-/// A linear axis widens the data's range to round tick values 1, 2 or 5 times a power of ten, about
-/// five to ten ticks. A logarithmic axis spans whole decades with a tick at each power of ten (every
+/// A linear axis widens the data's range to round ticks spaced 1, 2 or 5 times a power of ten, four
+/// to seven of them. A logarithmic axis spans whole decades with a tick at each power of ten (every
 /// second or third power when there are many) and minor ticks at 2...9 times each power; its labels
 /// are plain ("0.01", "1000") when the axis stays within 0.001...10000 and "1e-7" style otherwise.
 ///
@@ -67,7 +67,8 @@ struct PlotAxis {
                 let pad = abs(center) > 1e-290 ? abs(center) / 2 : 1
                 (lowest, highest) = (center - pad, center + pad)
             }
-            // Tick spacing: mantissa (1, 2 or 5) times 10^exponent, about a fifth of the range or less.
+            // Tick spacing: the smallest mantissa (1, 2 or 5) times 10^exponent that is at least a fifth
+            // of the range; rounding the ends out to whole steps then gives four to seven ticks.
             let raw = (highest - lowest) / 5
             var exponent = Int(Foundation.floor(log10(raw)))
             let leading = raw / pow(10, Double(exponent))
