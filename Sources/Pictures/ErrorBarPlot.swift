@@ -49,9 +49,8 @@ public struct ErrorBarPlot: SVGPlot {
             .map { group in (x: group.x, values: group.values.filter { PlotAxis.isPlottable($0, logarithmic: false) }) }
             .filter { !$0.values.isEmpty }
             .map { group -> (x: Double, values: [Double], mean: Double, deviation: Double) in
-                let mean = group.values.reduce(0, +) / Double(group.values.count)
-                let variance = group.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(group.values.count)
-                return (group.x, group.values, mean, variance.squareRoot())
+                let (mean, deviation) = meanAndStandardDeviation(group.values)
+                return (group.x, group.values, mean, deviation)
             }
             .sorted { $0.x < $1.x }
 
@@ -77,8 +76,9 @@ public struct ErrorBarPlot: SVGPlot {
         let means = summaries.map { frame.position($0.x, $0.mean) }
         if means.count >= 2 { svg.polyline(means, stroke: meanColor, class: "mean") }
         for (group, mean) in zip(summaries, means) {
-            let high = frame.position(group.x, group.mean + group.deviation).y
-            let low = frame.position(group.x, group.mean - group.deviation).y
+            // Bars of values near ±1e300 may reach past what an axis can hold; they stop at its limit.
+            let high = frame.position(group.x, min(group.mean + group.deviation, 1e300)).y
+            let low = frame.position(group.x, max(group.mean - group.deviation, -1e300)).y
             svg.segments([((mean.x, low), (mean.x, high)), ((mean.x - 4, low), (mean.x + 4, low)),
                           ((mean.x - 4, high), (mean.x + 4, high))], stroke: meanColor, width: 1.5, class: "error-bar")
             let tooltip = String(format: "%g: mean %.4g ± %.2g (%d values)", group.x, group.mean, group.deviation, group.values.count)
@@ -87,4 +87,16 @@ public struct ErrorBarPlot: SVGPlot {
         frame.drawLegend(legend, in: &svg)
         return svg.text
     }
+}
+
+/// The mean of `values` and their standard deviation (dividing by n), computed on values scaled by
+/// the largest magnitude so that sums of values near ±1e300 cannot overflow.
+/// - Precondition: `values` is not empty and every value is finite.
+private func meanAndStandardDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
+    let scale = values.map(abs).max() ?? 0
+    guard scale > 0 else { return (0, 0) }
+    let n = Double(values.count)
+    let scaledMean = values.reduce(0) { $0 + $1 / scale } / n
+    let scaledVariance = values.reduce(0) { $0 + ($1 / scale - scaledMean) * ($1 / scale - scaledMean) } / n
+    return (scaledMean * scale, scaledVariance.squareRoot() * scale)
 }

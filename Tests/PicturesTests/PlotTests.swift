@@ -137,8 +137,10 @@ final class PlotTests: XCTestCase {
         logarithmic.addSeries("denormal", x: [.leastNonzeroMagnitude, 1e300], y: [1e-300, 1e-300])
         var allNaN = ErrorBarPlot()
         allNaN.addValues([.nan, .nan], at: 1)
+        var hugeSpread = ErrorBarPlot()
+        hugeSpread.addValues([1e300, -1e300, 1e300], at: 1)  // squared deviations overflow unless scaled
         let plots: [any SVGPlot] = [
-            LinePlot(), extremes, logarithmic, allNaN, ErrorBarPlot(logarithmicX: true),
+            LinePlot(), extremes, logarithmic, allNaN, hugeSpread, ErrorBarPlot(logarithmicX: true),
             Histogram(values: []), Histogram(values: [-1e300, 1e300], binCount: 1), Histogram(values: [0, 1e-310]),
             ColorScatterPlot(logarithmicX: true), ColorScatterPlot(),
         ]
