@@ -88,6 +88,6 @@ public struct ColorScatterPlot: SVGPlot {
         }
         svg.text(colorLabel, at: (PlotFrame.width - 12, (frame.top + frame.bottom) / 2), size: 13, anchor: .middle,
                  rotation: -90, class: "axis-label")
-        return svg.text
+        return svg.xml
     }
 }

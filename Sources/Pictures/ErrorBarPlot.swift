@@ -85,7 +85,7 @@ public struct ErrorBarPlot: SVGPlot {
             svg.circle(at: mean, radius: 3.5, fill: meanColor, tooltip: tooltip, class: "mean-point")
         }
         frame.drawLegend(legend, in: &svg)
-        return svg.text
+        return svg.xml
     }
 }
 

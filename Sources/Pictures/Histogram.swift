@@ -65,6 +65,6 @@ public struct Histogram: SVGPlot {
             svg.rectangle(x: topLeft.x, y: topLeft.y, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y,
                           fill: SeriesPalette.color(0).hex, stroke: .white, class: "bar")
         }
-        return svg.text
+        return svg.xml
     }
 }

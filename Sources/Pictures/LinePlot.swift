@@ -81,6 +81,6 @@ public struct LinePlot: SVGPlot {
             }
         }
         frame.drawLegend(legend, in: &svg)
-        return svg.text
+        return svg.xml
     }
 }

@@ -19,7 +19,7 @@ struct SVGDocument {
     }
 
     /// The whole document, an XML declaration then one `<svg>` element on a white background.
-    var text: String {
+    var xml: String {
         var lines = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(number(width))" height="\#(number(height))" "#
