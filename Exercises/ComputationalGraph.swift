@@ -89,7 +89,7 @@ public struct ComputationalGraph {
         // takes inputs[nodes[i].name]; a gate takes the values of its nodes[i].inputs and runs forward.
         // Run it in place, `try nodes[i].gate!.forward(...)`: gates are values, and the cache of a copy would
         // be lost before backward. Append each value; return the last node's.
-        throw NotImplemented()
+        throw NotImplemented(function: "ComputationalGraph.forward(_:)")
     }
 
     /// The backward pass: computes the gradient of the output with respect to every node, last to first.
@@ -107,7 +107,7 @@ public struct ComputationalGraph {
         // last to first; a gate's backward(gradients[node]) gives one gradient per entry of nodes[node].inputs.
         // *Add* each to gradients[input] (+=): a node that feeds several gates, or one gate twice (x * x),
         // receives the sum of what they send back.
-        throw NotImplemented()
+        throw NotImplemented(function: "ComputationalGraph.backward(upstream:)")
     }
 
     // MARK: Given: reading the results

@@ -133,13 +133,13 @@ public struct AddGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Return the sum of the two inputs. The backward pass needs nothing from here: cache nothing.
-        throw NotImplemented()
+        throw NotImplemented(function: "AddGate.forward(_:)")
     }
 
     /// Returns [dL/dx, dL/dy] = [upstream, upstream].
     public func backward(_ upstream: Double) throws -> [Double] {
         // d(x + y)/dx = d(x + y)/dy = 1, so each input's gradient is 1 * upstream: one entry per input.
-        throw NotImplemented()
+        throw NotImplemented(function: "AddGate.backward(_:)")
     }
 }
 
@@ -158,7 +158,7 @@ public struct MultiplyGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Keep both inputs in cachedInputs (the backward pass needs them), then return their product.
-        throw NotImplemented()
+        throw NotImplemented(function: "MultiplyGate.forward(_:)")
     }
 
     /// Returns [dL/dx, dL/dy] = [y * upstream, x * upstream].
@@ -167,7 +167,7 @@ public struct MultiplyGate: Gate, Sendable {
         _ = try cached(cachedInputs)
         // Write `let (x, y) = try cached(cachedInputs)` for the inputs of the forward pass (it throws if there
         // was none). d(xy)/dx = y and d(xy)/dy = x: each input's gradient is the *other* input times upstream.
-        throw NotImplemented()
+        throw NotImplemented(function: "MultiplyGate.backward(_:)")
     }
 }
 
@@ -188,7 +188,7 @@ public struct MaxGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Keep both inputs in cachedInputs, then return the larger one.
-        throw NotImplemented()
+        throw NotImplemented(function: "MaxGate.forward(_:)")
     }
 
     /// Returns [upstream, 0] when x >= y and [0, upstream] when y > x.
@@ -197,7 +197,7 @@ public struct MaxGate: Gate, Sendable {
         _ = try cached(cachedInputs)
         // Write `let (x, y) = try cached(cachedInputs)` for the inputs of the forward pass. The larger input
         // receives the whole upstream gradient and the other 0; on a tie (x == y), x receives it.
-        throw NotImplemented()
+        throw NotImplemented(function: "MaxGate.backward(_:)")
     }
 }
 
@@ -218,7 +218,7 @@ public struct ExpGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Compute e^x (Foundation.exp), keep it in cachedOutput, and return it.
-        throw NotImplemented()
+        throw NotImplemented(function: "ExpGate.forward(_:)")
     }
 
     /// Returns [e^x * upstream].
@@ -226,7 +226,7 @@ public struct ExpGate: Gate, Sendable {
     public func backward(_ upstream: Double) throws -> [Double] {
         _ = try cached(cachedOutput)
         // Write `let out = try cached(cachedOutput)`. d(e^x)/dx = e^x, which is the output you cached.
-        throw NotImplemented()
+        throw NotImplemented(function: "ExpGate.backward(_:)")
     }
 }
 
@@ -246,7 +246,7 @@ public struct ReciprocalGate: Gate, Sendable {
         try checkInputs(inputs)
         guard inputs[0] != 0 else { throw BackpropError.divisionByZero(gate: label) }
         // Compute 1/x, keep it in cachedOutput, and return it.
-        throw NotImplemented()
+        throw NotImplemented(function: "ReciprocalGate.forward(_:)")
     }
 
     /// Returns [-out^2 * upstream].
@@ -254,7 +254,7 @@ public struct ReciprocalGate: Gate, Sendable {
     public func backward(_ upstream: Double) throws -> [Double] {
         _ = try cached(cachedOutput)
         // Write `let out = try cached(cachedOutput)`. d(1/x)/dx = -1/x^2, which is -out * out.
-        throw NotImplemented()
+        throw NotImplemented(function: "ReciprocalGate.backward(_:)")
     }
 }
 
@@ -273,13 +273,13 @@ public struct AddConstantGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Return x + constant.
-        throw NotImplemented()
+        throw NotImplemented(function: "AddConstantGate.forward(_:)")
     }
 
     /// Returns [upstream].
     public func backward(_ upstream: Double) throws -> [Double] {
         // d(x + c)/dx = 1.
-        throw NotImplemented()
+        throw NotImplemented(function: "AddConstantGate.backward(_:)")
     }
 }
 
@@ -297,13 +297,13 @@ public struct MultiplyConstantGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Return constant * x.
-        throw NotImplemented()
+        throw NotImplemented(function: "MultiplyConstantGate.forward(_:)")
     }
 
     /// Returns [c * upstream].
     public func backward(_ upstream: Double) throws -> [Double] {
         // d(c x)/dx = c.
-        throw NotImplemented()
+        throw NotImplemented(function: "MultiplyConstantGate.backward(_:)")
     }
 }
 
@@ -325,7 +325,7 @@ public struct SigmoidGate: Gate, Sendable {
         try checkInputs(inputs)
         // Compute σ = 1 / (1 + e^-x), keep it in cachedOutput, and return it. This form gives 0 and 1 for
         // large |x|; e^x / (1 + e^x) would give infinity / infinity = NaN for x around 710 and beyond.
-        throw NotImplemented()
+        throw NotImplemented(function: "SigmoidGate.forward(_:)")
     }
 
     /// Returns [σ (1 - σ) * upstream].
@@ -333,7 +333,7 @@ public struct SigmoidGate: Gate, Sendable {
     public func backward(_ upstream: Double) throws -> [Double] {
         _ = try cached(cachedOutput)
         // Write `let sigma = try cached(cachedOutput)`. dσ/dx = σ (1 - σ): no exponential needed.
-        throw NotImplemented()
+        throw NotImplemented(function: "SigmoidGate.backward(_:)")
     }
 }
 
@@ -351,7 +351,7 @@ public struct TanhGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Compute tanh(x) (Foundation.tanh), keep it in cachedOutput, and return it.
-        throw NotImplemented()
+        throw NotImplemented(function: "TanhGate.forward(_:)")
     }
 
     /// Returns [(1 - tanh^2) * upstream].
@@ -359,7 +359,7 @@ public struct TanhGate: Gate, Sendable {
     public func backward(_ upstream: Double) throws -> [Double] {
         _ = try cached(cachedOutput)
         // Write `let out = try cached(cachedOutput)`. d tanh(x)/dx = 1 - tanh(x)^2.
-        throw NotImplemented()
+        throw NotImplemented(function: "TanhGate.backward(_:)")
     }
 }
 
@@ -379,7 +379,7 @@ public struct ReLUGate: Gate, Sendable {
     public mutating func forward(_ inputs: [Double]) throws -> Double {
         try checkInputs(inputs)
         // Keep x in cachedInput, then return max(0, x).
-        throw NotImplemented()
+        throw NotImplemented(function: "ReLUGate.forward(_:)")
     }
 
     /// Returns [upstream] when x > 0, else [0].
@@ -387,7 +387,7 @@ public struct ReLUGate: Gate, Sendable {
     public func backward(_ upstream: Double) throws -> [Double] {
         _ = try cached(cachedInput)
         // Write `let x = try cached(cachedInput)`. The gradient passes where x > 0 and is 0 where x <= 0.
-        throw NotImplemented()
+        throw NotImplemented(function: "ReLUGate.backward(_:)")
     }
 }
 

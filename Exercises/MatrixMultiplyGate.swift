@@ -32,7 +32,7 @@ public struct MatrixMultiplyGate: Sendable {
     public mutating func forward(_ x: Matrix, _ weights: Matrix) throws -> Matrix {
         try checkInnerDimensions(x, weights)
         // Keep (x, weights) in cachedInputs, then return matmul(x, weights), shape (N, M).
-        throw NotImplemented()
+        throw NotImplemented(function: "MatrixMultiplyGate.forward(_:_:)")
     }
 
     /// Given dout = dL/d(out), shape (N, M), returns dx = dout Wᵀ, shape (N, D), and dW = xᵀ dout, shape (D, M).
@@ -45,7 +45,7 @@ public struct MatrixMultiplyGate: Sendable {
         // shape of its input, and only one product of dout (N, M) with W (D, M) or x (N, D) has each shape:
         //   dx = dout Wᵀ: (N, M)(M, D) = (N, D)      dW = xᵀ dout: (D, N)(N, M) = (D, M)
         // matmul(_:_:transposeA:transposeB:) multiplies by a transpose without forming it.
-        throw NotImplemented()
+        throw NotImplemented(function: "MatrixMultiplyGate.backward(_:)")
     }
 
     // MARK: Given: input checks

@@ -132,7 +132,7 @@ public final class Value {
         // Depth-first: a nested func visit(_ value: Value) returns at once if value was visited already;
         // otherwise it marks it, visits each of value.inputs, and then appends value to the order.
         // visit(self) puts self last. A Set<Value> (Values hash by identity) remembers the visited ones.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.topologicalOrder()")
     }
 
     // MARK: Exercises: the backward rules
@@ -144,44 +144,44 @@ public final class Value {
     /// out = a + b: both inputs receive out.grad unchanged (the add gate distributes).
     public func addBackward() throws {
         // inputs[0] is a, inputs[1] is b. d(a + b)/da = d(a + b)/db = 1: add grad to a.grad and to b.grad.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.addBackward()")
     }
 
     /// out = a * b: a receives b * out.grad and b receives a * out.grad (the multiply gate swaps).
     public func multiplyBackward() throws {
         // inputs[0] is a, inputs[1] is b. d(ab)/da = b and d(ab)/db = a: add b.data * grad to a.grad and
         // a.data * grad to b.grad. With a and b the same Value (x * x), both additions land on it: 2x.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.multiplyBackward()")
     }
 
     /// out = a^k for a constant k (the exponent of ``Operation/power(_:)``): a receives k a^(k-1) * out.grad.
     public func powerBackward(exponent k: Double) throws {
         // inputs[0] is a. d(a^k)/da = k a^(k-1) (Foundation.pow); add it times grad to a.grad.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.powerBackward(exponent:)")
     }
 
     /// out = e^a: a receives out * out.grad (e^a is its own derivative).
     public func expBackward() throws {
         // inputs[0] is a. d(e^a)/da = e^a, which is this Value's data.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.expBackward()")
     }
 
     /// out = tanh(a): a receives (1 - out^2) * out.grad.
     public func tanhBackward() throws {
         // inputs[0] is a. d tanh(a)/da = 1 - tanh(a)^2, and tanh(a) is this Value's data.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.tanhBackward()")
     }
 
     /// out = σ(a): a receives out (1 - out) * out.grad.
     public func sigmoidBackward() throws {
         // inputs[0] is a. dσ(a)/da = σ(a) (1 - σ(a)), and σ(a) is this Value's data.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.sigmoidBackward()")
     }
 
     /// out = max(0, a): a receives out.grad where a > 0, and nothing where a <= 0.
     public func reluBackward() throws {
         // inputs[0] is a. Where a.data > 0 the gradient passes (add grad to a.grad); elsewhere nothing is added.
-        throw NotImplemented()
+        throw NotImplemented(function: "Value.reluBackward()")
     }
 }
 
