@@ -9,7 +9,7 @@ import GradientCheck
 /// Gradients are checked against centred numerical gradients (GradientCheck, h = 1e-5) by relative
 /// error: below 1e-9 for a single gate or rule, below 1e-7 for whole random expressions, at points
 /// at least 1e-3 away from kinks (max, ReLU) and poles (1/x).
-final class BackpropTests: XCTestCase {
+final class GatesTests: XCTestCase {
     // MARK: scalar gates: the patterns of backward flow
 
     func test_AddGate_distributesTheUpstreamGradient() throws {
@@ -423,7 +423,7 @@ final class BackpropTests: XCTestCase {
                      hint: "xᵀ dscores, plus 2 reg W from the regularization loss")
     }
 
-    func test_svmLossStaged_dWMatchesNumericalGradient() throws {
+    func test_svmLossStagedBackward_dWMatchesNumericalGradient() throws {
         let (w, x, y) = GateReference.svmData(n: 12, d: 6, c: 5, seed: 42)
         let (loss, dW) = try attempt { try svmLossStaged(weights: w, x: x, y: y, reg: 0.05) }
         let reference = GateReference.svm(weights: w, x: x, y: y, reg: 0.05)
