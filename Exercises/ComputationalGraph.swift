@@ -151,9 +151,9 @@ public struct ComputationalGraph {
     }
 }
 
-// MARK: - Given: the lecture's two worked examples
+// MARK: - Given: the lecture's worked examples
 
-/// The lecture's two worked examples as computational graphs, with the inputs it uses.
+/// The lecture's worked examples as computational graphs, with the inputs it uses.
 public enum LectureExample {
     /// f(x, y, z) = (x + y) z, built as q = x + y, f = q z; evaluated at x = -2, y = 5, z = -4, where
     /// f = -12 and (df/dx, df/dy, df/dz) = (-4, -4, 3).
@@ -163,6 +163,19 @@ public enum LectureExample {
         let q = try graph.add(AddGate(), inputs: [x, y], name: "q")
         try graph.add(MultiplyGate(), inputs: [q, z], name: "f")
         return (graph, ["x": -2, "y": 5, "z": -4])
+    }
+
+    /// The lecture's figure of the patterns in backward flow, f = 2 (x y + max(z, w)) at x = 3, y = -4,
+    /// z = 2, w = -1, where f = -20: the add gate hands its gradient 2 to both inputs, the max gate routes
+    /// it to z alone (dw = 0), and the multiply gate swaps its inputs (dx = -4 * 2 = -8, dy = 3 * 2 = 6).
+    public static func backwardFlowPatterns() throws -> (graph: ComputationalGraph, inputs: [String: Double]) {
+        var graph = ComputationalGraph()
+        let x = try graph.input("x"), y = try graph.input("y"), z = try graph.input("z"), w = try graph.input("w")
+        let product = try graph.add(MultiplyGate(), inputs: [x, y], name: "x*y")
+        let larger = try graph.add(MaxGate(), inputs: [z, w], name: "max(z,w)")
+        let sum = try graph.add(AddGate(), inputs: [product, larger], name: "sum")
+        try graph.add(MultiplyConstantGate(2), inputs: [sum], name: "f")
+        return (graph, ["x": 3, "y": -4, "z": 2, "w": -1])
     }
 
     /// The sigmoid neuron f(w, x) = 1 / (1 + e^-(w0 x0 + w1 x1 + w2)), evaluated at w = (2, -3, -3) and

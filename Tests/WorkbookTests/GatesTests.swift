@@ -129,6 +129,20 @@ final class GatesTests: XCTestCase {
         }
     }
 
+    /// The lecture's figure of the patterns in backward flow: f = 2 (x y + max(z, w)).
+    func test_ComputationalGraph_lectureBackwardFlowPatterns() throws {
+        var (graph, inputs) = try LectureExample.backwardFlowPatterns()
+        let f = try attempt { try graph.forward(inputs) }
+        expectClose(f, -20, tolerance: 1e-12, "ComputationalGraph", "f = 2 (x y + max(z, w)) at x = 3, y = -4, z = 2, w = -1")
+        try attempt { try graph.backward() }
+        for (name, expected, pattern) in [("x", -8.0, "multiply swaps: y * 2"), ("y", 6, "multiply swaps: x * 2"),
+                                          ("z", 2, "max routes the gradient to the larger input"), ("w", 0, "max gives the smaller input 0"),
+                                          ("x*y", 2, "add distributes"), ("max(z,w)", 2, "add distributes")] {
+            expectClose(graph.gradients[graph.index(of: name)!], expected, tolerance: 1e-12, "ComputationalGraph", "df/d\(name)",
+                        hint: pattern)
+        }
+    }
+
     /// The lecture's sigmoid neuron, from the elementary gates and with the fused sigmoid gate.
     func test_ComputationalGraph_sigmoidNeuronElementaryAndFused() throws {
         for fused in [false, true] {
