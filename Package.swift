@@ -51,6 +51,7 @@ let package = Package(
     products: [
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "instructor", targets: ["instructor"]),
+        .executable(name: "gates", targets: ["gates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -76,12 +77,17 @@ let package = Package(
         .executableTarget(
             name: "instructor",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "gates",
+            dependencies: ["Workbook", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "GatesProgramTests", dependencies: ["gates"]),
     ],
     swiftLanguageModes: [.v5]
 )
