@@ -111,6 +111,7 @@ enum ProgramError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case let .outputNotWritable(path, reason):
+            let reason = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
             return "cannot write \(path): \(reason). Choose another folder with --output DIR."
         case let .exercisesNotImplemented(cells, missing):
             let names = missing.map { "\($0.function) in \($0.file)" }

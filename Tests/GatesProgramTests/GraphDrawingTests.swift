@@ -25,14 +25,12 @@ final class GraphDrawingTests: XCTestCase {
 
     func testValuesAreGreenAboveAndGradientsRedBelow() throws {
         let texts = try parse(addMultiply.svg()).texts
-        let value = try XCTUnwrap(texts.first { $0.content == "3.00" })          // the wire q = x + y into the *
-        let gradient = try XCTUnwrap(texts.first { $0.content == "-12.00" }.flatMap { _ in
-            texts.first { $0.content == "1.00" }                                  // the output wire's gradient
-        })
-        XCTAssertEqual(value.fill, GraphDrawing.valueColor)
-        XCTAssertEqual(gradient.fill, GraphDrawing.gradientColor)
-        let outputValue = try XCTUnwrap(texts.first { $0.content == "-12.00" })
-        XCTAssertLessThan(outputValue.y, gradient.y, "the value is drawn above the wire, the gradient below")
+        // The output wire carries the value -12.00 and the gradient 1.00, and is horizontal.
+        let value = try XCTUnwrap(texts.first { $0.content == "-12.00" })
+        let gradient = try XCTUnwrap(texts.first { $0.content == "1.00" })
+        XCTAssertEqual(value.fill, GraphDrawing.valueColor, "values are drawn in the value colour")
+        XCTAssertEqual(gradient.fill, GraphDrawing.gradientColor, "gradients are drawn in the gradient colour")
+        XCTAssertLessThan(value.y, gradient.y, "the value is drawn above the wire, the gradient below")
     }
 
     func testGatesAreLaidOutLeftToRightByDepth() throws {
