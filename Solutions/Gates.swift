@@ -9,6 +9,9 @@ import GradientCheck
 // for each input, the gate's local gradient d(output)/d(input) times the upstream: the chain rule, one
 // gate at a time. Source: the lecture "Backpropagation and Neural Networks" (computational graphs,
 // patterns in backward flow, the forward/backward API of gates).
+//
+// The exercises are every gate's `forward` and `backward`; given are the `Gate` protocol with its input
+// checks, the first lines of each body (the checks), and the chapter's error type.
 
 /// The clear errors of the backpropagation chapter (bad input is reported, never trapped).
 public enum BackpropError: Error, Equatable, CustomStringConvertible {
