@@ -83,8 +83,13 @@ final class Cell {
         print(line(widths.map { String(repeating: "-", count: $0) }))
         for row in rows { print(line(row)) }
         print()
-        markdown += ["| " + headers.joined(separator: " | ") + " |", "|" + headers.map { _ in " --- |" }.joined()]
-        markdown += rows.map { "| " + $0.joined(separator: " | ") + " |" }
+        // Node names and gate labels hold `*` (multiply), which Markdown would read as emphasis.
+        func escaped(_ cell: String) -> String {
+            cell.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "*", with: "\\*")
+                .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "|", with: "\\|")
+        }
+        markdown += ["| " + headers.map(escaped).joined(separator: " | ") + " |", "|" + headers.map { _ in " --- |" }.joined()]
+        markdown += rows.map { "| " + $0.map(escaped).joined(separator: " | ") + " |" }
         markdown.append("")
     }
 
