@@ -52,6 +52,7 @@ let package = Package(
         .executable(name: "knn", targets: ["knn"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "instructor", targets: ["instructor"]),
+        .executable(name: "gates", targets: ["gates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -87,6 +88,10 @@ let package = Package(
         .executableTarget(
             name: "instructor",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "gates",
+            dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

@@ -33,13 +33,15 @@ public final class Notebook {
     ///   - program: the program's name, for the default output folder `out/<program>` and messages.
     ///   - options: the shared flags (data folder, seed, output folder).
     ///   - chapterTests: the graded suite that checks the exercises the program runs, e.g. "KNNTests".
+    ///   - introduction: a paragraph under the title.
     /// - Throws: ``ProgramError/outputNotWritable(path:reason:)``.
-    public init(title: String, program: String, options: ProgramOptions, chapterTests: String) throws {
+    public init(title: String, program: String, options: ProgramOptions, chapterTests: String,
+                introduction: String? = nil) throws {
         self.directory = options.outputDirectory(program: program)
         self.chapterTests = chapterTests
         self.program = program
         let track = ProcessInfo.processInfo.environment["WORKBOOK"] == "solutions" ? "the reference solutions" : "your exercises"
-        let introduction = "Track: \(track). Seed: \(options.seed). Output: \(directory.path)."
+        let setting = "Track: \(track). Seed: \(options.seed). Output: \(directory.path)."
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let probe = directory.appendingPathComponent(".write-test")
@@ -49,10 +51,12 @@ public final class Notebook {
             throw ProgramError.outputNotWritable(path: directory.path, reason: error.localizedDescription)
         }
         report = MarkdownReport(title: title)
-        report.addParagraph(introduction)
+        if let introduction { report.addParagraph(introduction) }
+        report.addParagraph(setting)
         print(title)
         print(String(repeating: "=", count: title.count))
-        print(introduction)
+        if let introduction { print(introduction) }
+        print(setting)
     }
 
     /// Runs one cell and returns what it returns, or nil when it needed an exercise that is a stub

@@ -3,12 +3,8 @@ import Datasets
 import Foundation
 import GradientCheck
 
-/// The flags every chapter program shares: where the data is, the seed, where the output goes.
+/// The flags every chapter program shares: the seed and where the output goes.
 public struct ProgramOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The CIFAR-10 binary folder (default: $CIFAR10_DIR, else data/cifar-10-batches-bin).", valueName: "dir"))
-    public var data: String?
-
     @Option(name: .long, help: "Seed of every random draw: the same seed gives the same numbers and pictures.")
     public var seed: UInt64 = 0
 
@@ -17,13 +13,22 @@ public struct ProgramOptions: ParsableArguments {
 
     public init() {}
 
-    /// The data folder, by the flag, `CIFAR10_DIR` or the default.
-    public var dataDirectory: URL { CIFAR10.directory(explicit: data) }
-
     /// The output folder: the flag, or `out/<program>` in the current directory.
     public func outputDirectory(program: String) -> URL {
         URL(fileURLWithPath: output ?? "out/\(program)", isDirectory: true)
     }
+}
+
+/// The flag of the programs that read CIFAR-10.
+public struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The CIFAR-10 binary folder (default: $CIFAR10_DIR, else data/cifar-10-batches-bin).", valueName: "dir"))
+    public var data: String?
+
+    public init() {}
+
+    /// The data folder, by the flag, `CIFAR10_DIR` or the default.
+    public var directory: URL { CIFAR10.directory(explicit: data) }
 }
 
 /// What a chapter program reports instead of a stack trace.

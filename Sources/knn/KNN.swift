@@ -25,6 +25,7 @@ struct KNN: ParsableCommand {
             """)
 
     @OptionGroup var options: ProgramOptions
+    @OptionGroup var data: DataOptions
 
     @Option(name: .long, help: "Training images to use: the first N of the training set.")
     var trainCount = 5_000
@@ -83,9 +84,9 @@ struct KNN: ParsableCommand {
     private func loadData(_ notebook: Notebook) throws -> CIFAR10? {
         try notebook.cell("Load CIFAR-10") { cell in
             let (cifar, seconds) = try timed {
-                try CIFAR10(directory: options.dataDirectory, trainCount: trainCount, testCount: testCount)
+                try CIFAR10(directory: data.directory, trainCount: trainCount, testCount: testCount)
             }
-            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(options.dataDirectory.path) in \(format(seconds: seconds)).")
+            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(data.directory.path) in \(format(seconds: seconds)).")
             cell.say("Training images \(cifar.train.images.shapeDescription), test images \(cifar.test.images.shapeDescription): one row per image, 3,072 pixel values 0...255 (1,024 red, 1,024 green, 1,024 blue).")
             let trainCounts = classCounts(cifar.train.labels, classes: CIFAR10.classCount)
             let testCounts = classCounts(cifar.test.labels, classes: CIFAR10.classCount)

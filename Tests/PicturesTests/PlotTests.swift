@@ -141,7 +141,7 @@ final class PlotTests: XCTestCase {
         hugeSpread.addValues([1e300, -1e300, 1e300], at: 1)  // squared deviations overflow unless scaled
         let plots: [any SVGPlot] = [
             LinePlot(), extremes, logarithmic, allNaN, hugeSpread, ErrorBarPlot(logarithmicX: true),
-            Histogram(values: []), Histogram(values: [-1e300, 1e300], binCount: 1), Histogram(values: [0, 1e-310]),
+            Histogram(values: []), Histogram(values: [-1e300, 1e300], binCount: 1), Histogram(values: [0, Double("1e-310")!]),
             ColorScatterPlot(logarithmicX: true), ColorScatterPlot(),
         ]
         for plot in plots {
