@@ -37,7 +37,7 @@ public final class TinySigmoidNetwork {
     /// A network with `hiddenUnits` hidden sigmoid units and weights uniform in [-1, 1) drawn with `seed`.
     /// - Precondition: `hiddenUnits >= 1`.
     public init(hiddenUnits: Int = 4, seed: UInt64) {
-        precondition(hiddenUnits >= 1, "TinySigmoidNetwork: at least one hidden unit, not \(hiddenUnits)")
+        require(hiddenUnits >= 1, "TinySigmoidNetwork: at least one hidden unit, not \(hiddenUnits)")
         var rng = SeededGenerator(seed: seed)
         hiddenWeights = (0 ..< 3).map { i in
             (0 ..< hiddenUnits).map { j in Value(rng.uniform(-1, 1), label: "W1[\(i)][\(j)]") }
@@ -51,7 +51,7 @@ public final class TinySigmoidNetwork {
     /// The output ŷ for one example of 3 inputs, as a Value whose graph reaches back to the weights.
     /// - Precondition: `x.count == 3`.
     public func predict(_ x: [Double]) -> Value {
-        precondition(x.count == 3, "TinySigmoidNetwork.predict: 3 inputs, not \(x.count)")
+        require(x.count == 3, "TinySigmoidNetwork.predict: 3 inputs, not \(x.count)")
         let hidden = outputWeights.indices.map { j in
             (1 ..< 3).reduce(x[0] * hiddenWeights[0][j]) { sum, i in sum + x[i] * hiddenWeights[i][j] }.sigmoid()
         }

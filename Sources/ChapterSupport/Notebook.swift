@@ -76,7 +76,7 @@ public final class Notebook {
             note(stub, in: cell)
             return nil
         } catch {
-            try? writeReport()
+            _ = try? writeReport()
             throw error
         }
     }

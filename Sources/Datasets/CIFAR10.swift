@@ -93,7 +93,7 @@ extension CIFAR10 {
     /// in row `row`, column `column`: `channel * 1024 + row * 32 + column`.
     /// - Precondition: the channel is 0...2 and the row and column are 0...31.
     public static func featureIndex(channel: Int, row: Int, column: Int) -> Int {
-        precondition((0 ..< channelCount).contains(channel) && (0 ..< imageHeight).contains(row)
+        require((0 ..< channelCount).contains(channel) && (0 ..< imageHeight).contains(row)
                         && (0 ..< imageWidth).contains(column),
                      "CIFAR10.featureIndex: (channel \(channel), row \(row), column \(column)) is outside (3, 32, 32)")
         return channel * pixelsPerChannel + row * imageWidth + column
@@ -176,7 +176,7 @@ extension CIFAR10 {
     /// records to take from each is planned; then each file's prefix is read in one call and its
     /// bytes converted straight into the matrix's storage, validating each label on the way.
     private static func loadRecords(files: [String], in directory: URL, count: Int) throws -> LabeledImages {
-        precondition(count >= 0, "CIFAR10: cannot load a negative number of records (\(count))")
+        require(count >= 0, "CIFAR10: cannot load a negative number of records (\(count))")
         var plan: [(url: URL, records: Int)] = []
         var available = 0
         for name in files where available < count {
@@ -276,7 +276,7 @@ extension CIFAR10 {
     ///   e.g. `images.rowSlice(i)`.
     /// - Precondition: `image.count == 3072`.
     public static func hwcBytes(_ image: ArraySlice<Double>) -> [UInt8] {
-        precondition(image.count == featureCount,
+        require(image.count == featureCount,
                      "CIFAR10.hwcBytes: an image has \(featureCount) features, not \(image.count)")
         return image.withUnsafeBufferPointer { planes in
             var bytes = [UInt8](repeating: 0, count: featureCount)

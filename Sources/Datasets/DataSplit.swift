@@ -40,7 +40,7 @@ public struct DataSplit: Sendable {
     public init(training: LabeledImages, test: LabeledImages, trainCount: Int = 49_000,
                 validationCount: Int = 1_000, testCount: Int = 1_000, developmentCount: Int = 500,
                 seed: UInt64) throws {
-        precondition(trainCount >= 0 && validationCount >= 0 && testCount >= 0 && developmentCount >= 0,
+        require(trainCount >= 0 && validationCount >= 0 && testCount >= 0 && developmentCount >= 0,
                      "DataSplit: counts cannot be negative (train \(trainCount), validation \(validationCount), "
                         + "test \(testCount), development \(developmentCount))")
         guard trainCount + validationCount <= training.count else {

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 // Counting labels and scoring predictions.
 
 /// How many labels fall in each class.
@@ -9,7 +11,7 @@
 public func classCounts(_ labels: [Int], classes: Int) -> [Int] {
     var counts = [Int](repeating: 0, count: classes)
     for (i, label) in labels.enumerated() {
-        precondition((0 ..< classes).contains(label),
+        require((0 ..< classes).contains(label),
                      "classCounts: label \(label) at position \(i) is outside 0 ..< \(classes)")
         counts[label] += 1
     }
@@ -25,9 +27,9 @@ public func classCounts(_ labels: [Int], classes: Int) -> [Int] {
 ///   - labels: true class indices, N values.
 /// - Precondition: `predicted.count == labels.count > 0`; a mismatch traps naming both counts.
 public func accuracy(predicted: [Int], labels: [Int]) -> Double {
-    precondition(predicted.count == labels.count,
+    require(predicted.count == labels.count,
                  "accuracy: \(predicted.count) predictions for \(labels.count) labels")
-    precondition(!labels.isEmpty, "accuracy: no predictions to score")
+    require(!labels.isEmpty, "accuracy: no predictions to score")
     let correct = zip(predicted, labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
     return Double(correct) / Double(labels.count)
 }

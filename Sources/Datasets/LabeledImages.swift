@@ -13,7 +13,7 @@ public struct LabeledImages: Equatable, Sendable {
     /// Pairs images (N, D) with N labels.
     /// - Precondition: `images.rows == labels.count`; a mismatch traps naming both counts.
     public init(images: Matrix, labels: [Int]) {
-        precondition(images.rows == labels.count,
+        require(images.rows == labels.count,
                      "LabeledImages: \(images.rows) images \(images.shapeDescription) but \(labels.count) labels")
         self.images = images
         self.labels = labels

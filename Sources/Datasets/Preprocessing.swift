@@ -19,7 +19,7 @@ import LinearAlgebra
 /// - Returns: shape (1, D); for CIFAR-10 its values are pixel intensities 0...255.
 /// - Precondition: `x.rows > 0`.
 public func meanImage(_ x: Matrix) -> Matrix {
-    precondition(x.rows > 0, "meanImage: the matrix \(x.shapeDescription) has no images")
+    require(x.rows > 0, "meanImage: the matrix \(x.shapeDescription) has no images")
     return x.mean(axis: 0)
 }
 
@@ -30,7 +30,7 @@ public func meanImage(_ x: Matrix) -> Matrix {
 /// - Returns: `x - mean`, shape (N, D).
 /// - Precondition: `mean` is (1, x.cols).
 public func subtractingMeanImage(_ mean: Matrix, from x: Matrix) -> Matrix {
-    precondition(mean.rows == 1 && mean.cols == x.cols,
+    require(mean.rows == 1 && mean.cols == x.cols,
                  "subtractingMeanImage: the mean image must be (1, \(x.cols)) for images \(x.shapeDescription), not \(mean.shapeDescription)")
     return x - mean
 }
@@ -76,11 +76,11 @@ public func channelStandardDeviations(_ x: Matrix, channels: Int = CIFAR10.chann
 ///   and every standard deviation is positive.
 public func normalizingChannels(_ x: Matrix, means: [Double], standardDeviations: [Double]) -> Matrix {
     let channels = means.count
-    precondition(channels > 0 && standardDeviations.count == channels,
+    require(channels > 0 && standardDeviations.count == channels,
                  "normalizingChannels: \(means.count) means but \(standardDeviations.count) standard deviations")
-    precondition(x.cols % channels == 0,
+    require(x.cols % channels == 0,
                  "normalizingChannels: \(x.cols) features do not split into \(channels) channels")
-    precondition(standardDeviations.allSatisfy { $0 > 0 },
+    require(standardDeviations.allSatisfy { $0 > 0 },
                  "normalizingChannels: standard deviations must be positive, not \(standardDeviations)")
     let plane = x.cols / channels
     var scale = Matrix(rows: 1, cols: x.cols)
@@ -118,8 +118,8 @@ public func appendingBiasColumn(_ x: Matrix) -> Matrix {
 /// For each of `channels` planes, the sum of `term(value, channel)` over the plane's features in
 /// every row of `x`.
 private func channelSums(_ x: Matrix, channels: Int, _ term: (Double, Int) -> Double) -> [Double] {
-    precondition(x.rows > 0, "channel statistics: the matrix \(x.shapeDescription) has no images")
-    precondition(channels > 0 && x.cols % channels == 0,
+    require(x.rows > 0, "channel statistics: the matrix \(x.shapeDescription) has no images")
+    require(channels > 0 && x.cols % channels == 0,
                  "channel statistics: \(x.cols) features do not split into \(channels) channels")
     let plane = x.cols / channels
     var sums = [Double](repeating: 0, count: channels)

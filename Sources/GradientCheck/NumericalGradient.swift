@@ -44,7 +44,7 @@ public func numericalGradient(of f: (Matrix) throws -> Matrix, at x: Matrix, ups
                               step: Double = 1e-5) rethrows -> Matrix {
     try numericalGradient(of: { point -> Double in
         let out = try f(point)
-        precondition(out.rows == upstream.rows && out.cols == upstream.cols,
+        require(out.rows == upstream.rows && out.cols == upstream.cols,
                      "numericalGradient: f(x) has shape \(out.shapeDescription) but upstream has \(upstream.shapeDescription)")
         return (out * upstream).sum()
     }, at: x, step: step)
@@ -56,7 +56,7 @@ public func numericalGradient(of f: (Matrix) throws -> Matrix, at x: Matrix, ups
 /// with centred differences in Double gives about 1e-7 or less; 1e-2 or more means a bug.
 /// - Precondition: the shapes agree; a mismatch traps naming both shapes.
 public func relativeError(_ a: Matrix, _ b: Matrix) -> Double {
-    precondition(a.rows == b.rows && a.cols == b.cols,
+    require(a.rows == b.rows && a.cols == b.cols,
                  "relativeError: shapes \(a.shapeDescription) and \(b.shapeDescription) differ")
     var worst = 0.0
     for i in 0 ..< a.count {
@@ -98,7 +98,7 @@ public struct GradientSample: Sendable, CustomStringConvertible {
 /// - Precondition: `analytic` has the shape of `x`.
 public func sparseGradientCheck(of f: (Matrix) throws -> Double, at x: Matrix, analytic: Matrix,
                                 samples: Int = 10, seed: UInt64 = 0, step: Double = 1e-5) rethrows -> [GradientSample] {
-    precondition(analytic.rows == x.rows && analytic.cols == x.cols,
+    require(analytic.rows == x.rows && analytic.cols == x.cols,
                  "sparseGradientCheck: analytic gradient \(analytic.shapeDescription) must have the shape of x \(x.shapeDescription)")
     var rng = SeededGenerator(seed: seed)
     var point = x

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// A 5 x 7 pixel bitmap font for labels in pictures, drawn here so pictures need no font files.
 ///
 /// Every printable ASCII character (space through `~`) has a glyph 5 pixels wide: capitals and digits
@@ -35,11 +37,11 @@ enum BitmapFont {
     static let glyphs: [Character: [[Bool]]] = {
         var table: [Character: [[Bool]]] = [:]
         for (characters, rows) in glyphBands {
-            precondition(rows.count == glyphHeight, "BitmapFont: band \(characters) has \(rows.count) rows")
+            require(rows.count == glyphHeight, "BitmapFont: band \(characters) has \(rows.count) rows")
             let cells = rows.map { $0.split(separator: " ") }
             for (index, character) in characters.enumerated() {
                 table[character] = cells.map { row in
-                    precondition(row.count == characters.count && row[index].count == glyphWidth,
+                    require(row.count == characters.count && row[index].count == glyphWidth,
                                  "BitmapFont: band \(characters) is misaligned at \(character)")
                     return row[index].map { $0 == "#" }
                 }

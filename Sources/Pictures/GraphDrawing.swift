@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Foundation
 
 /// A computational graph drawn as SVG in the lecture's style: graph inputs are named wires on the left,
@@ -52,7 +53,7 @@ public struct GraphDrawing: SVGPlot, Sendable {
     ///   order of ``nodes`` is topological).
     public func makeSVG() -> String {
         for edge in edges {
-            precondition(nodes.indices.contains(edge.from) && nodes.indices.contains(edge.to) && edge.from < edge.to,
+            require(nodes.indices.contains(edge.from) && nodes.indices.contains(edge.to) && edge.from < edge.to,
                          "GraphDrawing: edge \(edge.from) -> \(edge.to) does not join an earlier node to a later one of \(nodes.count)")
         }
         let position = layout()

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// How many values fall in each of `binCount` equal-width bins between the smallest and largest value:
 /// the distribution of weights, activations or scores.
 ///
@@ -33,7 +35,7 @@ public struct Histogram: SVGPlot {
     /// size (or below 1e-290) count as equal: the bins then span 1 around their middle.
     /// - Precondition: `binCount >= 1`.
     public var bins: (low: Double, width: Double, counts: [Int]) {
-        precondition(binCount >= 1, "Histogram: binCount \(binCount) must be at least 1")
+        require(binCount >= 1, "Histogram: binCount \(binCount) must be at least 1")
         let finite = values.filter { PlotAxis.isPlottable($0, logarithmic: false) }
         guard var low = finite.min(), var high = finite.max() else {
             return (0, 1 / Double(binCount), [Int](repeating: 0, count: binCount))

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// One picture in an ``ImageGrid``: an image, an optional border colour, an optional caption under it.
 public struct GridCell: Sendable {
     /// The picture, at its own size; the grid upscales it by ``ImageGrid/scale``.
@@ -71,8 +73,8 @@ public struct ImageGrid: Sendable {
     /// Lays out the grid as one image (at least 1 x 1 pixels, even when empty).
     /// - Precondition: `scale >= 1`, `textScale >= 1`, `padding >= 0` and `borderWidth >= 0`.
     public func makeImage() -> RGBImage {
-        precondition(scale >= 1 && textScale >= 1, "ImageGrid: scale \(scale) and textScale \(textScale) must be at least 1")
-        precondition(padding >= 0 && borderWidth >= 0, "ImageGrid: padding \(padding) and borderWidth \(borderWidth) must be >= 0")
+        require(scale >= 1 && textScale >= 1, "ImageGrid: scale \(scale) and textScale \(textScale) must be at least 1")
+        require(padding >= 0 && borderWidth >= 0, "ImageGrid: padding \(padding) and borderWidth \(borderWidth) must be >= 0")
         let textHeight = BitmapFont.height(scale: textScale)
         let textGap = 2 * textScale
         let frame = rows.contains { $0.cells.contains { $0.border != nil } } ? borderWidth : 0

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// A colour image: `height` rows of `width` pixels, each pixel three bytes (red, green, blue, 0...255).
 ///
 /// The bytes are row-major and interleaved (HWC): pixel (x, y) is at `bytes[3 * (y * width + x) ..< +3]`.
@@ -14,8 +16,8 @@ public struct RGBImage: Equatable, Sendable {
     /// An image from HWC bytes, e.g. a CIFAR-10 image (32, 32, 3).
     /// - Precondition: `width >= 0`, `height >= 0` and `bytes.count == width * height * 3`.
     public init<Bytes: Collection>(width: Int, height: Int, bytes: Bytes) where Bytes.Element == UInt8 {
-        precondition(width >= 0 && height >= 0, "RGBImage: negative size \(width) x \(height)")
-        precondition(bytes.count == width * height * 3,
+        require(width >= 0 && height >= 0, "RGBImage: negative size \(width) x \(height)")
+        require(bytes.count == width * height * 3,
                      "RGBImage: \(bytes.count) bytes cannot fill \(width) x \(height) x 3")
         self.width = width
         self.height = height
@@ -25,7 +27,7 @@ public struct RGBImage: Equatable, Sendable {
     /// An image of one colour.
     /// - Precondition: `width >= 0` and `height >= 0`.
     public init(width: Int, height: Int, color: Color) {
-        precondition(width >= 0 && height >= 0, "RGBImage: negative size \(width) x \(height)")
+        require(width >= 0 && height >= 0, "RGBImage: negative size \(width) x \(height)")
         self.width = width
         self.height = height
         var bytes: [UInt8] = []
@@ -87,7 +89,7 @@ public struct RGBImage: Equatable, Sendable {
     }
 
     private func offset(_ x: Int, _ y: Int) -> Int {
-        precondition(x >= 0 && x < width && y >= 0 && y < height,
+        require(x >= 0 && x < width && y >= 0 && y < height,
                      "RGBImage: pixel (\(x), \(y)) is outside \(width) x \(height)")
         return 3 * (y * width + x)
     }
@@ -108,8 +110,8 @@ public struct GrayImage: Equatable, Sendable {
     /// An image from row-major grey levels.
     /// - Precondition: `width >= 0`, `height >= 0` and `bytes.count == width * height`.
     public init<Bytes: Collection>(width: Int, height: Int, bytes: Bytes) where Bytes.Element == UInt8 {
-        precondition(width >= 0 && height >= 0, "GrayImage: negative size \(width) x \(height)")
-        precondition(bytes.count == width * height, "GrayImage: \(bytes.count) bytes cannot fill \(width) x \(height)")
+        require(width >= 0 && height >= 0, "GrayImage: negative size \(width) x \(height)")
+        require(bytes.count == width * height, "GrayImage: \(bytes.count) bytes cannot fill \(width) x \(height)")
         self.width = width
         self.height = height
         self.bytes = Array(bytes)
@@ -135,7 +137,7 @@ public struct GrayImage: Equatable, Sendable {
     }
 
     private func offset(_ x: Int, _ y: Int) -> Int {
-        precondition(x >= 0 && x < width && y >= 0 && y < height,
+        require(x >= 0 && x < width && y >= 0 && y < height,
                      "GrayImage: pixel (\(x), \(y)) is outside \(width) x \(height)")
         return y * width + x
     }
@@ -145,7 +147,7 @@ public struct GrayImage: Equatable, Sendable {
 
 /// Nearest-neighbour upscaling of row-major interleaved pixels: each pixel becomes a factor x factor block.
 private func upscale(_ bytes: [UInt8], width: Int, height: Int, channels: Int, factor: Int) -> [UInt8] {
-    precondition(factor >= 1, "upscaled(by:): factor \(factor) must be at least 1")
+    require(factor >= 1, "upscaled(by:): factor \(factor) must be at least 1")
     let rowLength = width * channels
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count * factor * factor)

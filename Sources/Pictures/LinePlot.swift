@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Foundation
 
 /// Lines through (x, y) points, one per named series, with a legend: loss per iteration, training and
@@ -45,7 +46,7 @@ public struct LinePlot: SVGPlot {
     /// Adds a line through the points (x[i], y[i]).
     /// - Precondition: `x.count == y.count`.
     public mutating func addSeries(_ name: String, x: [Double], y: [Double]) {
-        precondition(x.count == y.count, "LinePlot.addSeries: \(x.count) x values but \(y.count) y values for \(name)")
+        require(x.count == y.count, "LinePlot.addSeries: \(x.count) x values but \(y.count) y values for \(name)")
         series.append(Series(name: name, x: x, y: y))
     }
 

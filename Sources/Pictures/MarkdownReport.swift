@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Foundation
 
 /// A Markdown document built block by block: the `report.md` a chapter program writes next to its
@@ -25,7 +26,7 @@ public struct MarkdownReport: Sendable {
     /// A heading, `#` (level 1) to `######` (level 6). Line breaks in `text` become spaces.
     /// - Precondition: `level` is 1...6.
     public mutating func addHeading(_ text: String, level: Int = 2) {
-        precondition((1 ... 6).contains(level), "MarkdownReport.addHeading: level \(level) is not 1...6")
+        require((1 ... 6).contains(level), "MarkdownReport.addHeading: level \(level) is not 1...6")
         blocks.append(String(repeating: "#", count: level) + " " + oneLine(text))
     }
 
@@ -38,9 +39,9 @@ public struct MarkdownReport: Sendable {
     /// such as `x*y` would otherwise turn into emphasis) and line breaks become spaces.
     /// - Precondition: `header` is not empty and every row has `header.count` cells.
     public mutating func addTable(header: [String], rows: [[String]]) {
-        precondition(!header.isEmpty, "MarkdownReport.addTable: the header has no columns")
+        require(!header.isEmpty, "MarkdownReport.addTable: the header has no columns")
         for (index, row) in rows.enumerated() {
-            precondition(row.count == header.count,
+            require(row.count == header.count,
                          "MarkdownReport.addTable: row \(index) has \(row.count) cells, the header \(header.count)")
         }
         func line(_ cells: [String]) -> String {

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import CLibPNG
 
 /// Writes 8-bit pixels as a PNG file through libpng's simplified API, whole or not at all.
@@ -7,7 +8,7 @@ import CLibPNG
 ///   - channels: 1 (grey) or 3 (RGB).
 /// - Throws: `WriteError` naming `path` and libpng's message from `png_image.message`.
 func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to path: String) throws {
-    precondition(channels == 1 || channels == 3, "writePNG: \(channels) channels; PNG here is grey (1) or RGB (3)")
+    require(channels == 1 || channels == 3, "writePNG: \(channels) channels; PNG here is grey (1) or RGB (3)")
     guard width > 0, height > 0 else {
         throw WriteError(path: path, reason: "an image of \(width) x \(height) pixels has no pixels to write")
     }

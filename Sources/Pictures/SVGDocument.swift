@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Foundation
 
 /// An SVG picture built element by element, as text. Coordinates are in pixels from the top-left.
@@ -145,7 +146,7 @@ func escapedForXML(_ text: String) -> String {
 /// A coordinate as SVG text: at most two decimals, no trailing zeros, never "-0" (e.g. 12, 3.5, 0.25).
 /// - Precondition: `value` is finite; the plots skip non-finite data before computing any coordinate.
 func number(_ value: Double) -> String {
-    precondition(value.isFinite, "SVG coordinate \(value) is not finite")
+    require(value.isFinite, "SVG coordinate \(value) is not finite")
     let rounded = (value * 100).rounded() / 100
     if rounded == rounded.rounded() && abs(rounded) < 1e15 { return String(Int(rounded)) }
     var text = String(format: "%.2f", rounded)

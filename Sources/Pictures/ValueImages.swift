@@ -40,7 +40,7 @@ public func rescaledJointly(_ rows: [[Double]]) -> [[UInt8]] {
 /// - Precondition: `values.count == channels * height * width`.
 public func hwcOrder<T>(fromCHW values: [T], channels: Int, height: Int, width: Int) -> [T] {
     let planeSize = height * width
-    precondition(channels >= 0 && height >= 0 && width >= 0 && values.count == channels * planeSize,
+    require(channels >= 0 && height >= 0 && width >= 0 && values.count == channels * planeSize,
                  "hwcOrder: \(values.count) values do not fill (C, H, W) = (\(channels), \(height), \(width))")
     var out: [T] = []
     out.reserveCapacity(values.count)
@@ -64,8 +64,8 @@ public func hwcOrder<T>(fromCHW values: [T], channels: Int, height: Int, width: 
 /// - Returns: N images of `width` x `height` pixels.
 /// - Precondition: `channels` is 1 or 3 and `matrix.cols == channels * height * width`.
 public func templateImages(fromRows matrix: Matrix, channels: Int, height: Int, width: Int) -> [RGBImage] {
-    precondition(channels == 1 || channels == 3, "templateImages: \(channels) channels; images here have 1 or 3")
-    precondition(matrix.cols == channels * height * width,
+    require(channels == 1 || channels == 3, "templateImages: \(channels) channels; images here have 1 or 3")
+    require(matrix.cols == channels * height * width,
                  "templateImages: rows of \(matrix.cols) values cannot be (C, H, W) = (\(channels), \(height), \(width)); shape \(matrix.shapeDescription)")
     return rescaledJointly(matrix.nestedRows).map { row in
         let hwc = hwcOrder(fromCHW: row, channels: channels, height: height, width: width)
@@ -89,7 +89,7 @@ extension GrayImage {
     ///   - maxWidth: the widest image wanted, in pixels; nil keeps one pixel per entry.
     /// - Precondition: `maxWidth`, if given, is at least 1.
     public init(scaling matrix: Matrix, maxWidth: Int? = nil) {
-        precondition((maxWidth ?? 1) >= 1, "GrayImage(scaling:maxWidth:): maxWidth \(maxWidth ?? 0) must be at least 1")
+        require((maxWidth ?? 1) >= 1, "GrayImage(scaling:maxWidth:): maxWidth \(maxWidth ?? 0) must be at least 1")
         let block = maxWidth.map { max(1, (matrix.cols + $0 - 1) / $0) } ?? 1
         let width = (matrix.cols + block - 1) / block
         let height = (matrix.rows + block - 1) / block
