@@ -15,7 +15,7 @@ import Foundation
 let workbookTrack: String = {
     switch Context.environment["WORKBOOK"] ?? "" {
     case "", "exercises": return "Exercises"
-    case "solutions": return "Solutions"
+    case "solutions": return "Solutions"  // instructor-only: the student copy has no Solutions/
     case let other:
         let message = """
             error: WORKBOOK='\(other)' is not a track. Use WORKBOOK=exercises (the default: your code in \
@@ -28,22 +28,30 @@ let workbookTrack: String = {
 
 // MARK: - Build settings
 
-/// Numeric modules are optimised in debug builds too: unoptimised generic numeric code runs about
-/// 3,000 times slower, which would turn a student's `swift test` into a wait. On x86-64 the SIMD
-/// fused multiply-add needs a target CPU with FMA (without it each lane becomes a library call);
-/// arm64 has FMA without any flag.
-var numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
-]
+/// On x86-64 the SIMD fused multiply-add needs a target CPU with FMA (without it each lane becomes a
+/// library call, about 125 times slower); arm64 has FMA without any flag.
+var cpuSettings: [SwiftSetting] = []
 #if arch(x86_64)
-numericSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
+cpuSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 #endif
+
+/// The given numeric modules are optimised in debug builds too: unoptimised generic numeric code runs
+/// about 3,000 times slower, which would turn a student's `swift test` into a wait.
+let numericSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+/// The student's code is not: in a debug build a crash in it prints its reason and line
+/// ("Fatal error: Index out of range"), which optimised code does not.
+let workbookSettings: [SwiftSetting] = cpuSettings
 
 // MARK: - Package
 
 let package = Package(
     name: "DeepLearningWorkbook",
     platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "grade", targets: ["grade"]),
+        .executable(name: "instructor", targets: ["instructor"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -51,17 +59,28 @@ let package = Package(
         // Given code: the libraries every chapter stands on.
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
+        .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
             name: "Workbook",
             dependencies: ["LinearAlgebra", "GradientCheck"],
             path: workbookTrack,
-            swiftSettings: numericSettings),
+            exclude: workbookTrack == "Exercises" ? ["README.md", "Guides"] : [],
+            swiftSettings: workbookSettings),
+
+        // Programs.
+        .executableTarget(
+            name: "grade",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "instructor",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
     ],
     swiftLanguageModes: [.v5]

@@ -163,7 +163,7 @@ public struct Matrix: Equatable, Sendable {
         var values: [Double] = []
         values.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for p in parts { values += p.storage }
-        return Matrix(rows: values.count / Swift.max(first.cols, 1), cols: first.cols, values)
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: first.cols, values)
     }
 
     /// The same entries read as another shape with the same count (row-major order is kept).

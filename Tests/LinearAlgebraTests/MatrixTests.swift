@@ -41,6 +41,7 @@ final class MatrixTests: XCTestCase {
         b[row: 5] = Matrix(row: Array(repeating: 1, count: 45))
         XCTAssertEqual(b.row(5).sum(), 45)
         XCTAssertEqual(Matrix.stacking([a.rows(0 ..< 10), a.rows(10 ..< 37)]), a)
+        XCTAssertEqual(Matrix.stacking([Matrix.zeros(3, 0), Matrix.zeros(2, 0)]).shape.rows, 5, "empty rows still count")
     }
 
     func testMatmulAgainstDefinition() {

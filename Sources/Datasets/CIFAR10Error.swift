@@ -1,0 +1,71 @@
+/// What can go wrong while finding and reading the CIFAR-10 binary files.
+///
+/// Every case names the file (or folder) it is about, by the path the loader tried, and its
+/// `description` is a message for the person at the keyboard: what was found, and what to do next.
+/// Records are numbered from 0 within their file, as the dataset's own documentation numbers them.
+public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
+    /// No directory exists at `path`: the data was never downloaded, or the path points elsewhere.
+    case directoryNotFound(path: String)
+    /// The directory exists but the file at `path` is missing (an incomplete download or copy).
+    case fileNotFound(path: String)
+    /// The file at `path` exists but could not be read; `reason` is what the system said.
+    case unreadableFile(path: String, reason: String)
+    /// The file at `path` is `byteCount` bytes long, which is not a whole number of 3,073-byte records.
+    case truncatedFile(path: String, byteCount: Int)
+    /// The `files`, read in order, hold only `available` records but `requested` were asked for.
+    case notEnoughRecords(files: [String], requested: Int, available: Int)
+    /// Record `record` (from 0) of the file at `path` has a label byte `label` outside 0...9.
+    case labelOutOfRange(path: String, record: Int, label: Int)
+    /// The class-name file at `path` does not hold 10 non-empty names, one per line; `names` are
+    /// its lines, trimmed, without trailing blank lines.
+    case malformedClassNames(path: String, names: [String])
+
+    public var description: String {
+        switch self {
+        case let .directoryNotFound(path):
+            return """
+                CIFAR-10 not found: there is no directory at \(path). Download the data with \
+                `bash data/get_datasets.sh` (run from the package folder), or point the CIFAR10_DIR \
+                environment variable or the --data flag at an existing cifar-10-batches-bin folder.
+                """
+        case let .fileNotFound(path):
+            return """
+                CIFAR-10 is incomplete: \(path) is missing. Run `bash data/get_datasets.sh` to \
+                download and unpack it again, or point CIFAR10_DIR or --data at a complete copy.
+                """
+        case let .unreadableFile(path, reason):
+            return """
+                Could not read \(path): \(reason). Check that the file is readable by you, or run \
+                `bash data/get_datasets.sh` to unpack a fresh copy.
+                """
+        case let .truncatedFile(path, byteCount):
+            return """
+                \(path) has \(byteCount) bytes, which is not a whole number of \(CIFAR10.recordSize)-byte \
+                records (1 label byte and \(CIFAR10.featureCount) pixel bytes each): the file is truncated, \
+                or it is not from the CIFAR-10 binary version (cifar-10-binary.tar.gz). Run \
+                `bash data/get_datasets.sh` to unpack a fresh copy.
+                """
+        case let .notEnoughRecords(files, requested, available):
+            let list = files.joined(separator: ", ")
+            return """
+                Asked for \(requested) records, but \(list) hold only \(available). Ask for at most \
+                \(available), or run `bash data/get_datasets.sh` if files are shorter than they should be \
+                (each CIFAR-10 batch holds \(CIFAR10.recordsPerFile) records).
+                """
+        case let .labelOutOfRange(path, record, label):
+            return """
+                \(path), record \(record) (counting from 0): label \(label) is outside 0...\(CIFAR10.classCount - 1). \
+                The file is damaged or is not from CIFAR-10 (CIFAR-100's records have two label bytes); \
+                run `bash data/get_datasets.sh` to unpack a fresh copy.
+                """
+        case let .malformedClassNames(path, names):
+            let nonEmpty = names.filter { !$0.isEmpty }.count
+            return """
+                \(path) should hold the \(CIFAR10.classCount) class names, one per line, but has \
+                \(names.count) lines of which \(nonEmpty) are non-empty. Restore it with \
+                `bash data/get_datasets.sh`; the expected names are \
+                \(CIFAR10.standardClassNames.joined(separator: ", ")).
+                """
+        }
+    }
+}

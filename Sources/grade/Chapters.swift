@@ -1,0 +1,89 @@
+import Foundation
+
+/// A chapter's graded suite: the XCTest class `WorkbookTests.<suite>` and its tests.
+struct Chapter {
+    /// The chapters we know by number and program name; a new suite without an entry still gets graded.
+    static let known: [(suite: String, number: Int, program: String, title: String)] = [
+        ("KNNTests", 1, "knn", "k-nearest neighbours"),
+        ("LinearClassifierTests", 2, "linear-classifier", "linear classifiers"),
+        ("GatesTests", 3, "gates", "backpropagation"),
+    ]
+
+    let suite: String
+    let tests: [String]
+
+    var info: (number: Int, program: String, title: String)? {
+        Chapter.known.first { $0.suite == suite }.map { ($0.number, $0.program, $0.title) }
+    }
+    var name: String { info?.program ?? suite }
+    var title: String { info.map { "\($0.number) \($0.title)" } ?? suite }
+
+    func matches(_ query: String) -> Bool {
+        [suite, name, info.map { String($0.number) } ?? ""].contains { $0.lowercased() == query.lowercased() }
+    }
+
+    /// The chapters' suites found in the built tests, in chapter order.
+    static func discover() throws -> [Chapter] {
+        let listing = try SwiftPM.run(["test", "list", "--skip-build"])
+        guard listing.status == 0 else {
+            throw GradeError.listing(listing.output)
+        }
+        var bySuite: [String: [String]] = [:]
+        for line in listing.output.split(separator: "\n") where line.hasPrefix("WorkbookTests.") {
+            let parts = line.dropFirst("WorkbookTests.".count).split(separator: "/")
+            guard parts.count == 2 else { continue }
+            bySuite[String(parts[0]), default: []].append(String(parts[1]))
+        }
+        func order(_ suite: String) -> Int { known.first { $0.suite == suite }?.number ?? Int.max }
+        return bySuite.keys.sorted { (order($0), $0) < (order($1), $1) }.map { Chapter(suite: $0, tests: bySuite[$0]!.sorted()) }
+    }
+
+    /// Runs the suite in its own process; after a crash, again without the crashed tests.
+    func grade() throws -> ChapterResult {
+        var outcomes: [String: TestOutcome] = [:]
+        var crashed: [String] = []
+        while outcomes.count + crashed.count < tests.count {
+            var arguments = ["test", "--skip-build", "--filter", "^WorkbookTests\\.\(suite)/"]
+            for test in crashed + outcomes.keys { arguments += ["--skip", "WorkbookTests\\.\(suite)/\(test)$"] }
+            let run = try SwiftPM.run(arguments)
+            let parsed = TestLog(run.output)
+            outcomes.merge(parsed.outcomes) { $1 }
+            if let started = parsed.unfinished {
+                crashed.append(started)
+                outcomes[started] = .crashed(parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))")
+            } else if parsed.outcomes.isEmpty {
+                // Nothing ran and nothing is unfinished: the process failed before the first test.
+                for test in tests where outcomes[test] == nil {
+                    outcomes[test] = .crashed("the test process failed before this test ran (exit status \(run.status))")
+                }
+            }
+        }
+        return ChapterResult(chapter: self, outcomes: outcomes)
+    }
+}
+
+enum GradeError: Error, CustomStringConvertible {
+    case listing(String)
+    var description: String {
+        switch self {
+        case let .listing(output):
+            return "could not list the graded tests (build them with `swift build --build-tests`):\n\(output)"
+        }
+    }
+}
+
+/// Runs SwiftPM commands with the same environment (and so the same WORKBOOK track).
+enum SwiftPM {
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+
+/// `swift run grade`: the scorecard.
+///
+/// Builds the workbook with its graded suites once, then runs each chapter's suite
+/// (`WorkbookTests.<Chapter>Tests`) in a process of its own, so a crash in one chapter cannot hide the
+/// grades of the others. A test that crashes is marked and the chapter is run again without it, so
+/// one crash does not hide the rest of its chapter either.
+@main
+struct Grade: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Grade the workbook chapter by chapter.",
+        discussion: """
+            Grades the track that WORKBOOK selects: your code in Exercises/ (the default) or, with \
+            WORKBOOK=solutions, the reference code. Each exercise is passed, failed, not implemented \
+            (its function still throws NotImplemented) or crashed. An exercise scores one point per \
+            graded test when all of its tests pass.
+
+            Examples:
+              swift run grade                     every chapter
+              swift run grade --chapter knn       chapter 1 only (also: --chapter 1)
+              swift run grade --verbose           with every failure message and hint
+            """)
+
+    @Option(name: .long, help: "Grade one chapter only: its number (1), its program name (knn) or its suite (KNNTests).")
+    var chapter: String?
+
+    @Flag(name: .long, help: "Show every failure message with its hint, and every skipped exercise's file.")
+    var verbose = false
+
+    @Flag(name: .long, help: "Do not build first; grade the tests built by the last `swift build --build-tests`.")
+    var skipBuild = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "For CI: exit 0 only if every exercise has this status (passed or not-implemented).",
+        valueName: "status"))
+    var expect: ExerciseStatus?
+
+    func run() throws {
+        let track = ProcessInfo.processInfo.environment["WORKBOOK"] ?? "exercises"
+        if !skipBuild {
+            print("Building the workbook and its graded suites (WORKBOOK=\(track))…")
+            let build = try SwiftPM.run(["build", "--build-tests"])
+            guard build.status == 0 else {
+                let errors = build.output.split(separator: "\n").filter { $0.contains("error:") }
+                print(errors.prefix(20).joined(separator: "\n"))
+                throw ValidationError("the workbook does not compile: fix the errors above; nothing can be graded until it builds")
+            }
+        }
+        var suites = try Chapter.discover()
+        if let chapter {
+            suites = suites.filter { $0.matches(chapter) }
+            guard !suites.isEmpty else {
+                throw ValidationError("no chapter '\(chapter)': choose one of \(try Chapter.discover().map(\.name).joined(separator: ", "))")
+            }
+        }
+        var results: [ChapterResult] = []
+        for suite in suites {
+            print("Grading chapter \(suite.title)…")
+            results.append(try suite.grade())
+        }
+        print()
+        print(Scorecard(results: results, track: track).render(verbose: verbose))
+        if let expect {
+            let wrong = results.flatMap(\.exercises).filter { $0.status != expect }
+            if !wrong.isEmpty {
+                print("Expected every exercise to be \(expect.rawValue); \(wrong.count) are not: \(wrong.map(\.name).joined(separator: ", "))")
+                throw ExitCode.failure
+            }
+        } else if results.flatMap(\.exercises).contains(where: { $0.status != .passed }) {
+            throw ExitCode.failure
+        }
+    }
+}

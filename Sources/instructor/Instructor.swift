@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+
+/// `swift run instructor`: the instructor's tools around the two tracks.
+@main
+struct Instructor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tools for instructors: keep Exercises/ and Solutions/ in step, and make the student copy.",
+        subcommands: [CheckAPI.self, StudentCopy.self])
+}
+
+/// Compares the declarations and doc comments of the two tracks through the compiler's symbol graphs.
+struct CheckAPI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-api",
+        abstract: "Fail when Exercises/ and Solutions/ differ in a declaration or a doc comment.",
+        discussion: """
+            Builds the symbol graph of the Workbook module once from each track (internal declarations \
+            included, since given helpers must match too) and lists every declaration that exists on one \
+            side only, whose signature differs, or whose doc comment differs. Exit status 0 when they match.
+            """)
+
+    func run() throws {
+        let exercises = try Self.symbols(track: "exercises")
+        let solutions = try Self.symbols(track: "solutions")
+        var problems: [String] = []
+        for (id, symbol) in exercises.sorted(by: { $0.value.title < $1.value.title }) {
+            guard let other = solutions[id] else {
+                problems.append("only in Exercises/: \(symbol.declaration)")
+                continue
+            }
+            if other.declaration != symbol.declaration {
+                problems.append("declarations differ:\n    Exercises/: \(symbol.declaration)\n    Solutions/: \(other.declaration)")
+            }
+            if other.documentation != symbol.documentation {
+                problems.append("doc comments differ for \(symbol.title)")
+            }
+        }
+        for (id, symbol) in solutions where exercises[id] == nil {
+            problems.append("only in Solutions/: \(symbol.declaration)")
+        }
+        if problems.isEmpty {
+            print("Exercises/ and Solutions/ declare the same \(exercises.count) symbols with the same doc comments.")
+            return
+        }
+        print(problems.joined(separator: "\n"))
+        print("\(problems.count) differences between Exercises/ and Solutions/: only the bodies may differ.")
+        throw ExitCode.failure
+    }
+
+    struct Symbol {
+        let title: String
+        let declaration: String
+        let documentation: String
+    }
+
+    /// The Workbook module's symbols for one track, keyed by their precise (mangled) identifier.
+    static func symbols(track: String) throws -> [String: Symbol] {
+        print("Reading the declarations of the \(track) track…")
+        let result = try Shell.run(["swift", "package", "dump-symbol-graph", "--minimum-access-level", "internal"],
+                                   environment: ["WORKBOOK": track])
+        guard result.status == 0 else {
+            throw ValidationError("the \(track) track does not build:\n\(result.output)")
+        }
+        guard let folder = result.output.split(separator: "\n").last(where: { $0.hasPrefix("Files written to ") }) else {
+            throw ValidationError("swift package dump-symbol-graph did not say where it wrote the graphs:\n\(result.output)")
+        }
+        let path = folder.dropFirst("Files written to ".count) + "/Workbook.symbols.json"
+        let data = try Data(contentsOf: URL(fileURLWithPath: String(path)))
+        let graph = try JSONDecoder().decode(SymbolGraph.self, from: data)
+        var symbols: [String: Symbol] = [:]
+        for s in graph.symbols {
+            symbols[s.identifier.precise] = Symbol(
+                title: s.names.title,
+                declaration: s.declarationFragments.map(\.spelling).joined(),
+                documentation: s.docComment?.lines.map(\.text).joined(separator: "\n") ?? "")
+        }
+        return symbols
+    }
+
+    /// The parts of the compiler's symbol-graph format that the comparison reads.
+    struct SymbolGraph: Decodable {
+        struct Entry: Decodable {
+            struct Identifier: Decodable { let precise: String }
+            struct Names: Decodable { let title: String }
+            struct Fragment: Decodable { let spelling: String }
+            struct DocComment: Decodable {
+                struct Line: Decodable { let text: String }
+                let lines: [Line]
+            }
+            let identifier: Identifier
+            let names: Names
+            let declarationFragments: [Fragment]
+            let docComment: DocComment?
+        }
+        let symbols: [Entry]
+    }
+}
+
+/// Writes the repository as students get it: without Solutions/ and without the switch to them.
+struct StudentCopy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "student-copy",
+        abstract: "Write the student copy of the workbook: everything committed except the reference solutions.",
+        discussion: """
+            Copies the files git tracks (commit first: uncommitted changes are not copied) into DESTINATION, \
+            leaving out Solutions/ and the manifest lines marked `instructor-only`, so that WORKBOOK=solutions \
+            is an error there. With --verify it then builds the copy and checks that `swift run grade` \
+            reports every exercise as not implemented.
+            """)
+
+    @Argument(help: "The folder to create; it must not exist yet.")
+    var destination: String
+
+    @Flag(help: "Build the copy and grade it: every exercise must be 'not implemented'.")
+    var verify = false
+
+    func run() throws {
+        let fileManager = FileManager.default
+        let target = URL(fileURLWithPath: destination).standardizedFileURL
+        guard !fileManager.fileExists(atPath: target.path) else {
+            throw ValidationError("\(target.path) exists already: choose a new folder, the copy never overwrites")
+        }
+        let listing = try Shell.run(["git", "ls-files", "-z"])
+        guard listing.status == 0 else { throw ValidationError("run this inside the workbook's git repository:\n\(listing.output)") }
+        let files = listing.output.split(separator: "\0").map(String.init)
+        var copied = 0
+        for file in files where !file.hasPrefix("Solutions/") {
+            let source = URL(fileURLWithPath: file)
+            let destinationFile = target.appendingPathComponent(file)
+            try fileManager.createDirectory(at: destinationFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if file == "Package.swift" {
+                let manifest = try String(contentsOf: source, encoding: .utf8)
+                let kept = manifest.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("instructor-only") }
+                try kept.joined(separator: "\n").write(to: destinationFile, atomically: true, encoding: .utf8)
+            } else {
+                try fileManager.copyItem(at: source, to: destinationFile)
+            }
+            copied += 1
+        }
+        print("Wrote the student copy to \(target.path): \(copied) files, no Solutions/.")
+        guard verify else { return }
+        print("Verifying: building the copy and grading it…")
+        let graded = try Shell.run(["swift", "run", "grade", "--expect", "not-implemented"], directory: target)
+        print(graded.output.split(separator: "\n").filter { !$0.hasPrefix("[") }.joined(separator: "\n"))
+        guard graded.status == 0 else { throw ExitCode.failure }
+    }
+}
+
+/// Runs a command and collects its output (stdout and stderr together).
+enum Shell {
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        if let directory { process.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
