@@ -49,8 +49,10 @@ let package = Package(
     name: "DeepLearningWorkbook",
     platforms: [.macOS(.v13)],
     products: [
+        .executable(name: "knn", targets: ["knn"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "instructor", targets: ["instructor"]),
+        .executable(name: "gates", targets: ["gates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,6 +62,8 @@ let package = Package(
         .target(name: "LinearAlgebra", swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .target(name: "Pictures", dependencies: ["CLibPNG", "LinearAlgebra"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
@@ -69,19 +73,32 @@ let package = Package(
             exclude: workbookTrack == "Exercises" ? ["README.md", "Guides"] : [],
             swiftSettings: workbookSettings),
 
-        // Programs.
+        // Programs: thin executables over the libraries, sharing their flags and notebook cells.
+        .target(
+            name: "ChapterSupport",
+            dependencies: ["Datasets", "GradientCheck", "Pictures",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "knn",
+            dependencies: ["ChapterSupport", "Workbook", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "grade",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "instructor",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "gates",
+            dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
     ],
     swiftLanguageModes: [.v5]
 )

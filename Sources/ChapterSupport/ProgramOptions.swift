@@ -1,0 +1,56 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import GradientCheck
+
+/// The flags every chapter program shares: the seed and where the output goes.
+public struct ProgramOptions: ParsableArguments {
+    @Option(name: .long, help: "Seed of every random draw: the same seed gives the same numbers and pictures.")
+    public var seed: UInt64 = 0
+
+    @Option(name: .long, help: ArgumentHelp("Folder for the pictures and report.md (default: out/<program>).", valueName: "dir"))
+    public var output: String?
+
+    public init() {}
+
+    /// The output folder: the flag, or `out/<program>` in the current directory.
+    public func outputDirectory(program: String) -> URL {
+        URL(fileURLWithPath: output ?? "out/\(program)", isDirectory: true)
+    }
+}
+
+/// The flag of the programs that read CIFAR-10.
+public struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The CIFAR-10 binary folder (default: $CIFAR10_DIR, else data/cifar-10-batches-bin).", valueName: "dir"))
+    public var data: String?
+
+    public init() {}
+
+    /// The data folder, by the flag, `CIFAR10_DIR` or the default.
+    public var directory: URL { CIFAR10.directory(explicit: data) }
+}
+
+/// What a chapter program reports instead of a stack trace.
+public enum ProgramError: Error, CustomStringConvertible {
+    /// The output folder or a file in it cannot be written.
+    case outputNotWritable(path: String, reason: String)
+    /// `cells` cells (or parts of cells) could not run because the exercises `missing` are stubs.
+    case exercisesNotImplemented(cells: Int, missing: [NotImplemented], chapterTests: String, program: String)
+
+    public var description: String {
+        switch self {
+        case let .outputNotWritable(path, reason):
+            let reason = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+            return "cannot write \(path): \(reason). Choose another folder with --output DIR."
+        case let .exercisesNotImplemented(cells, missing, chapterTests, program):
+            let names = missing.map { "\($0.function) in \($0.file)" }
+            return """
+                \(cells) cell\(cells == 1 ? "" : "s") did not run: \(names.joined(separator: ", ")) \
+                \(missing.count == 1 ? "is" : "are") not implemented yet. Write \(missing.count == 1 ? "it" : "them") \
+                (`swift test --filter \(chapterTests)` says when \(missing.count == 1 ? "it is" : "they are") right), \
+                or run the reference solutions: WORKBOOK=solutions swift run -c release \(program).
+                """
+        }
+    }
+}

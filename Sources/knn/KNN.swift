@@ -1,0 +1,258 @@
+import ArgumentParser
+import ChapterSupport
+import Datasets
+import Foundation
+import GradientCheck
+import LinearAlgebra
+import Pictures
+import Workbook
+
+/// `swift run -c release knn`: chapter 1 on real CIFAR-10, cell by cell, with the Workbook's kNN.
+@main
+struct KNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "knn",
+        abstract: "Chapter 1: k-nearest neighbours on CIFAR-10, with your kNN (or the reference's with WORKBOOK=solutions).",
+        discussion: """
+            Runs the chapter as a notebook, cell by cell: load and look at the data; the three L2 distance \
+            implementations, timed and compared; accuracy at k = 1 and k = 5; cross-validation over k; \
+            the test accuracy at the best k. Writes report.md and the pictures to --output.
+
+            Examples:
+              swift run -c release knn                          the course's 5,000 / 500 subsample
+              swift run -c release knn --metric l1 --seed 3
+              swift run -c release knn --full --k 10            all 50,000 training and 10,000 test images
+            """)
+
+    @OptionGroup var options: ProgramOptions
+    @OptionGroup var data: DataOptions
+
+    @Option(name: .long, help: "Training images to use: the first N of the training set.")
+    var trainCount = 5_000
+
+    @Option(name: .long, help: "Test images to use: the first N of the test set.")
+    var testCount = 500
+
+    @Option(name: .long, help: "Distance for prediction and cross-validation: l1 or l2.")
+    var metric: DistanceMetric = .l2
+
+    @Option(name: .long, help: "Cross-validation folds.")
+    var folds = 5
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Values of k to cross-validate.")
+    var kChoices = [1, 3, 5, 8, 10, 12, 15, 20, 50, 100]
+
+    @Option(name: .long, help: "Test images timed with the slow two-loop and one-loop distances (the no-loop version takes them all).")
+    var compareCount = 500
+
+    @Flag(name: .long, help: "Use all 50,000 training and 10,000 test images: no cross-validation, prediction at --k in blocks.")
+    var full = false
+
+    @Option(name: .long, help: "With --full: the k to predict with.")
+    var k = 10
+
+    @Flag(name: .long, help: "A quick check that everything runs: 500 training and 50 test images, 3 folds.")
+    var smokeTest = false
+
+    mutating func validate() throws {
+        if smokeTest { (trainCount, testCount, compareCount, folds) = (500, 50, 20, 3) }
+        if full { (trainCount, testCount) = (CIFAR10.trainingRecordCount, CIFAR10.testRecordCount) }
+        guard trainCount >= 1, testCount >= 1 else { throw ValidationError("--train-count and --test-count must be at least 1") }
+        guard !kChoices.isEmpty, kChoices.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k-choices must be positive numbers") }
+        guard compareCount >= 1 else { throw ValidationError("--compare-count must be at least 1") }
+    }
+
+    func run() throws {
+        let notebook = try Notebook(title: "Chapter 1 · k-nearest neighbours", program: "knn", options: options,
+                                    chapterTests: "KNNTests")
+        let cifar = try loadData(notebook)!
+        if let classifier = try train(notebook, cifar) {
+            let l2Distances = try compareDistanceImplementations(notebook, classifier, cifar) ?? nil
+            if full {
+                try predictFull(notebook, classifier, cifar)
+            } else {
+                try accuracyAtSmallK(notebook, classifier, cifar, l2Distances: l2Distances)
+                let bestK = try crossValidation(notebook, cifar)
+                try testAtBestK(notebook, classifier, cifar, k: bestK ?? 1)
+            }
+        }
+        try notebook.finish()
+    }
+
+    // MARK: Cells
+
+    private func loadData(_ notebook: Notebook) throws -> CIFAR10? {
+        try notebook.cell("Load CIFAR-10") { cell in
+            let (cifar, seconds) = try timed {
+                try CIFAR10(directory: data.directory, trainCount: trainCount, testCount: testCount)
+            }
+            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(data.directory.path) in \(format(seconds: seconds)).")
+            cell.say("Training images \(cifar.train.images.shapeDescription), test images \(cifar.test.images.shapeDescription): one row per image, 3,072 pixel values 0...255 (1,024 red, 1,024 green, 1,024 blue).")
+            let trainCounts = classCounts(cifar.train.labels, classes: CIFAR10.classCount)
+            let testCounts = classCounts(cifar.test.labels, classes: CIFAR10.classCount)
+            cell.table(["class", "training images", "test images"],
+                       cifar.classNames.indices.map { [cifar.classNames[$0], "\(trainCounts[$0])", "\(testCounts[$0])"] })
+            var rng = SeededGenerator(seed: options.seed)
+            var grid = ImageGrid(scale: 2, padding: 3)
+            for label in 0 ..< CIFAR10.classCount {
+                var members = cifar.train.labels.indices.filter { cifar.train.labels[$0] == label }
+                rng.shuffle(&members)
+                grid.addRow(members.prefix(8).map { GridCell(image(cifar.train.images, $0)) }, label: cifar.classNames[label])
+            }
+            try cell.picture(grid.makeImage(), file: "sample_images.png",
+                             caption: "Eight random training images of each class (seed \(options.seed)).")
+            return cifar
+        }
+    }
+
+    private func train(_ notebook: Notebook, _ cifar: CIFAR10) throws -> KNearestNeighbor? {
+        try notebook.cell("Train: memorise the training set") { cell in
+            var classifier = KNearestNeighbor()
+            try classifier.train(x: cifar.train.images, y: cifar.train.labels)
+            cell.say("The classifier holds \(classifier.xTrain.rows) training images and \(classifier.yTrain.count) labels: kNN's training is remembering.")
+            return classifier
+        }
+    }
+
+    /// Times the three L2 implementations on the first `compareCount` test images and checks that they
+    /// agree. Returns the no-loop distances when they cover the whole test set.
+    private func compareDistanceImplementations(_ notebook: Notebook, _ classifier: KNearestNeighbor,
+                                                _ cifar: CIFAR10) throws -> Matrix?? {
+        try notebook.cell("L2 distances, three ways") { cell in
+            let slice = cifar.test.images.rows(0 ..< min(compareCount, cifar.test.count))
+            cell.say("Distances between \(slice.rows) test images and \(cifar.train.count) training images: a (\(slice.rows), \(cifar.train.count)) matrix.")
+            let implementations: [(String, (Matrix) throws -> Matrix)] = [
+                ("two loops", classifier.computeDistancesTwoLoops),
+                ("one loop", classifier.computeDistancesOneLoop),
+                ("no loops", classifier.computeDistancesNoLoops),
+            ]
+            var results: [(name: String, distances: Matrix, seconds: Double)] = []
+            var rows: [[String]] = []
+            for (name, compute) in implementations {
+                do {
+                    let (distances, seconds) = try timed { try compute(slice) }
+                    let reference = results.first
+                    let difference = reference.map { String(format: "%.3g", (distances - $0.distances).squared.sum().squareRoot()) } ?? "—"
+                    results.append((name, distances, seconds))
+                    rows.append([name, format(seconds: seconds), difference])
+                } catch let stub as NotImplemented {
+                    notebook.note(stub, in: cell)
+                    rows.append([name, "not implemented", "—"])
+                }
+            }
+            cell.table(["implementation", "time", "Frobenius difference from the first"], rows)
+            guard let first = results.first, let last = results.last else { return nil }
+            let tolerance = 1e-6 * Double(slice.rows)
+            let agree = results.allSatisfy { ($0.distances - first.distances).squared.sum().squareRoot() < tolerance }
+            cell.say(agree ? "The implementations agree." : "⚠ The implementations disagree: check them with `swift test --filter KNNTests`.")
+            if results.count > 1 {
+                cell.say(String(format: "\(last.name) is %.0f× faster than \(first.name).", first.seconds / max(last.seconds, 1e-9)))
+            }
+            try cell.picture(RGBImage(GrayImage(scaling: last.distances).upscaled(by: slice.rows < 100 ? 4 : 1)), file: "distances.png",
+                             caption: "The L2 distances: one row per test image, one column per training image; bright is far.")
+            return slice.rows == cifar.test.count && last.name == "no loops" ? last.distances : nil
+        }
+    }
+
+    private func accuracyAtSmallK(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10,
+                                  l2Distances: Matrix?) throws {
+        try notebook.cell("Accuracy at k = 1 and k = 5 (\(metric.rawValue.uppercased()))") { cell in
+            let distances = try (metric == .l2 ? l2Distances : nil)
+                ?? (metric == .l2 ? classifier.computeDistancesNoLoops(cifar.test.images) : classifier.computeL1Distances(cifar.test.images))
+            var rows: [[String]] = []
+            for k in [1, 5] where k <= cifar.train.count {
+                let predicted = try classifier.predictLabels(distances: distances, k: k)
+                let correct = zip(predicted, cifar.test.labels).filter { $0 == $1 }.count
+                rows.append(["\(k)", "\(correct) / \(cifar.test.count)", String(format: "%.3f", Double(correct) / Double(cifar.test.count))])
+            }
+            cell.table(["k", "correct", "accuracy"], rows)
+            cell.say("Chance is 0.100 with ten balanced classes.")
+            try cell.picture(neighbourGrid(distances, cifar), file: "nearest_neighbours.png",
+                             caption: "Test images (left) and their 7 nearest training images: green border when the neighbour's label is the test image's, red otherwise.")
+        }
+    }
+
+    private func crossValidation(_ notebook: Notebook, _ cifar: CIFAR10) throws -> Int? {
+        try notebook.cell("\(folds)-fold cross-validation over k") { cell in
+            let usable = kChoices.filter { $0 <= cifar.train.count - (cifar.train.count + folds - 1) / folds }
+            if usable.count < kChoices.count {
+                cell.say("Left out k = \(kChoices.filter { !usable.contains($0) }.map(String.init).joined(separator: ", ")): larger than the training part of a fold.")
+            }
+            var progress = ProgressLine("fold", total: folds)
+            let accuracies = try crossValidate(x: cifar.train.images, y: cifar.train.labels, kChoices: usable,
+                                               folds: folds, metric: metric) { done, _ in progress.update(done) }
+            let summary = usable.map { k -> (k: Int, mean: Double, deviation: Double) in
+                let values = accuracies[k] ?? []
+                let mean = values.reduce(0, +) / Double(max(values.count, 1))
+                let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(values.count, 1))
+                return (k, mean, variance.squareRoot())
+            }
+            cell.table(["k"] + (1 ... folds).map { "fold \($0)" } + ["mean", "std"], summary.map { row in
+                ["\(row.k)"] + (accuracies[row.k] ?? []).map { String(format: "%.3f", $0) }
+                    + [String(format: "%.3f", row.mean), String(format: "%.3f", row.deviation)]
+            })
+            // Highest mean accuracy; on a tie the smaller k (the simpler model).
+            let best = summary.max { ($0.mean, -$0.k) < ($1.mean, -$1.k) }!
+            cell.say(String(format: "Best k = %d: mean validation accuracy %.3f ± %.3f.", best.k, best.mean, best.deviation))
+            var plot = ErrorBarPlot(title: "Cross-validation accuracy (\(metric.rawValue.uppercased()), \(folds) folds)",
+                                    xLabel: "k", yLabel: "validation accuracy")
+            for row in summary { plot.addValues(accuracies[row.k] ?? [], at: Double(row.k)) }
+            try cell.plot(plot, file: "accuracy_vs_k.svg",
+                          caption: "Each dot is one fold's accuracy; the line joins the means, with one standard deviation as error bars.")
+            return best.k
+        }
+    }
+
+    private func testAtBestK(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10, k: Int) throws {
+        try notebook.cell("Test accuracy at the best k") { cell in
+            let predicted = try classifier.predict(cifar.test.images, k: k, metric: metric)
+            let correct = zip(predicted, cifar.test.labels).filter { $0 == $1 }.count
+            cell.say(String(format: "k = %d, %@ distance: %d / %d correct, test accuracy %.3f.", k, metric.rawValue.uppercased(),
+                            correct, cifar.test.count, Double(correct) / Double(cifar.test.count)))
+        }
+    }
+
+    private func predictFull(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10) throws {
+        try notebook.cell("All 10,000 test images against all 50,000 training images, k = \(k)") { cell in
+            let blockSize = 1_000
+            var progress = ProgressLine("test block", total: (cifar.test.count + blockSize - 1) / blockSize)
+            var predicted: [Int] = []
+            let (_, seconds) = try timed {
+                for (index, start) in stride(from: 0, to: cifar.test.count, by: blockSize).enumerated() {
+                    let block = cifar.test.images.rows(start ..< min(start + blockSize, cifar.test.count))
+                    predicted += try classifier.predict(block, k: k, metric: metric, blockSize: blockSize)
+                    progress.update(index + 1)
+                }
+            }
+            let correct = zip(predicted, cifar.test.labels).filter { $0 == $1 }.count
+            cell.say(String(format: "%d / %d correct, test accuracy %.4f, in %@ (distances in blocks of %d test images).",
+                            correct, cifar.test.count, Double(correct) / Double(cifar.test.count), format(seconds: seconds), blockSize))
+        }
+    }
+
+    // MARK: Pictures
+
+    private func image(_ images: Matrix, _ row: Int) -> RGBImage {
+        RGBImage(width: CIFAR10.imageWidth, height: CIFAR10.imageHeight, bytes: CIFAR10.hwcBytes(row: row, of: images))
+    }
+
+    /// Eight test images, each followed by its seven nearest training images, bordered by correctness.
+    private func neighbourGrid(_ distances: Matrix, _ cifar: CIFAR10) -> RGBImage {
+        let shown = 7
+        var grid = ImageGrid(scale: 2, padding: 3, columnTitles: ["test"] + (1 ... shown).map { "\($0)" })
+        for i in 0 ..< min(8, distances.rows) {
+            let row = distances.rowSlice(i)
+            let nearest = row.indices.sorted { (row[$0], $0) < (row[$1], $1) }.prefix(shown)
+            let truth = cifar.test.labels[i]
+            let cells = [GridCell(image(cifar.test.images, i))] + nearest.map { j -> GridCell in
+                let label = cifar.train.labels[j - row.startIndex]
+                return GridCell(image(cifar.train.images, j - row.startIndex), border: label == truth ? .green : .red,
+                                caption: cifar.classNames[label])
+            }
+            grid.addRow(cells, label: cifar.classNames[truth])
+        }
+        return grid.makeImage()
+    }
+}
+
+extension DistanceMetric: ExpressibleByArgument {}
