@@ -52,8 +52,8 @@ public func svmLossVectorized(weights: Matrix, x: Matrix, y: [Int], reg: Double,
                               regularization: Regularization = .l2) throws -> (loss: Double, dW: Matrix) {
     try checkLossInputs(weights: weights, x: x, y: y)
     // No loop over images or classes. With truth = oneHot(y, classes: C), (N, C):
-    //   scores = matmul(x, weights), (N, C); the true class's scores = (scores * truth).sum(axis: 1), (N, 1);
-    //   margins = scores - correct + 1, broadcast, then zeroed at the true class (multiply by 1 - truth)
+    //   scores = matmul(x, weights), (N, C); correct = (scores * truth).sum(axis: 1), (N, 1), the true
+    //   class's scores; margins = scores - correct + 1, broadcast, then zeroed at the true class (multiply by 1 - truth)
     //   and clamped with .maximum(0). The data loss is margins.sum() / N.
     // For the gradient, d loss / d scores is 1 where a margin is positive, and minus the number of positive
     // margins of the row at the true class; dW = matmul(x, dScores, transposeA: true) / N.

@@ -63,7 +63,7 @@ public func softmaxLossVectorized(weights: Matrix, x: Matrix, y: [Int], reg: Dou
     //   scores = matmul(x, weights); shifted = scores - scores.max(axis: 1) (broadcast, every entry <= 0);
     //   exp(shifted) and its row totals .sum(axis: 1), (N, 1);
     //   each image's loss is log(totals) - (shifted * truth).sum(axis: 1); the data loss is their mean.
-    // d loss / d scores = probabilities - truth, where probabilities = exp(shifted) / totals;
+    // dScores = d loss / d scores = probabilities - truth, where probabilities = exp(shifted) / totals;
     // dW = matmul(x, dScores, transposeA: true) / N. Add the regularization penalty and its gradient.
     throw NotImplemented()
 }
