@@ -50,6 +50,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "knn", targets: ["knn"]),
+        .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "instructor", targets: ["instructor"]),
         .executable(name: "gates", targets: ["gates"]),
@@ -80,6 +81,10 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "knn",
+            dependencies: ["ChapterSupport", "Workbook", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "linear-classifier",
             dependencies: ["ChapterSupport", "Workbook", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(

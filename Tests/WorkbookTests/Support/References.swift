@@ -1,4 +1,6 @@
+import Foundation
 import LinearAlgebra
+import Workbook
 
 // Plain, obviously correct reference computations the graded tests compare against. They are written
 // independently of the exercises (no matrix tricks), so each exercise is graded on its own.
@@ -36,5 +38,96 @@ enum Reference {
         var rng = SeededGenerator(seed: seed)
         let x = Matrix.uniform(n, d, low: 0, high: scale, using: &rng)
         return (x, (0 ..< n).map { _ in rng.integer(below: classes) })
+    }
+
+    // MARK: Chapter 2
+
+    /// A regularization penalty and its gradient, entry by entry from the definitions, sign(0) = 0.
+    static func penalty(_ w: Matrix, strength: Double, _ kind: Regularization) -> (value: Double, gradient: Matrix) {
+        var value = 0.0
+        var gradient = Matrix.zeros(w.rows, w.cols)
+        for i in 0 ..< w.count {
+            let entry = w[flat: i]
+            let sign: Double = entry > 0 ? 1 : (entry < 0 ? -1 : 0)
+            switch kind {
+            case .l2:
+                value += entry * entry
+                gradient[flat: i] = 2 * entry
+            case .l1:
+                value += abs(entry)
+                gradient[flat: i] = sign
+            case let .elasticNet(beta):
+                value += beta * entry * entry + abs(entry)
+                gradient[flat: i] = 2 * beta * entry + sign
+            }
+        }
+        return (strength * value, strength * gradient)
+    }
+
+    /// The scores x W of image i, by the definition.
+    static func scores(_ w: Matrix, _ x: Matrix, image i: Int) -> [Double] {
+        (0 ..< w.cols).map { j in (0 ..< x.cols).reduce(0.0) { $0 + x[i, $1] * w[$1, j] } }
+    }
+
+    /// The multiclass SVM loss (margin 1, mean over the batch, plus the penalty) and its gradient, by the definition.
+    static func svmLoss(_ w: Matrix, _ x: Matrix, _ y: [Int], reg: Double, _ kind: Regularization) -> (loss: Double, dW: Matrix) {
+        // d loss / d scores for every image, then dW = sum over images of x_i^T (d scores_i), divided by N.
+        var dScores = Matrix.zeros(x.rows, w.cols)
+        var total = 0.0
+        for i in 0 ..< x.rows {
+            let s = scores(w, x, image: i)
+            for j in 0 ..< w.cols where j != y[i] && s[j] - s[y[i]] + 1 > 0 {
+                total += s[j] - s[y[i]] + 1
+                dScores[i, j] += 1
+                dScores[i, y[i]] -= 1
+            }
+        }
+        return combine(total, dScores, w, x, reg: reg, kind)
+    }
+
+    /// The softmax cross-entropy loss (natural log, mean over the batch, plus the penalty) and its gradient,
+    /// by the definition, each row's scores shifted by their maximum.
+    static func softmaxLoss(_ w: Matrix, _ x: Matrix, _ y: [Int], reg: Double, _ kind: Regularization) -> (loss: Double, dW: Matrix) {
+        var dScores = Matrix.zeros(x.rows, w.cols)
+        var total = 0.0
+        for i in 0 ..< x.rows {
+            let s = scores(w, x, image: i)
+            let top = s.max()!
+            let normaliser = s.reduce(0.0) { $0 + exp($1 - top) }
+            total += log(normaliser) + top - s[y[i]]
+            for j in 0 ..< w.cols {
+                dScores[i, j] = exp(s[j] - top) / normaliser - (j == y[i] ? 1 : 0)
+            }
+        }
+        return combine(total, dScores, w, x, reg: reg, kind)
+    }
+
+    /// Mean data loss plus penalty, and dW = x^T dScores / N plus the penalty's gradient, by loops.
+    private static func combine(_ total: Double, _ dScores: Matrix, _ w: Matrix, _ x: Matrix,
+                                reg: Double, _ kind: Regularization) -> (loss: Double, dW: Matrix) {
+        let n = Double(x.rows)
+        let (value, gradient) = penalty(w, strength: reg, kind)
+        var dW = gradient
+        for p in 0 ..< w.rows {
+            for j in 0 ..< w.cols {
+                dW[p, j] += (0 ..< x.rows).reduce(0.0) { $0 + x[$1, p] * dScores[$1, j] } / n
+            }
+        }
+        return (total / n + value, dW)
+    }
+
+    /// `n` images in `classes` well-separated Gaussian clusters of `d` features plus a bias column of ones
+    /// (shape (n, d + 1)), with their labels: a problem any linear classifier can learn.
+    static func clusters(_ n: Int, _ d: Int, classes: Int, seed: UInt64) -> (x: Matrix, y: [Int]) {
+        var rng = SeededGenerator(seed: seed)
+        let centres = Matrix.gaussian(classes, d, standardDeviation: 3, using: &rng)
+        let y = (0 ..< n).map { _ in rng.integer(below: classes) }
+        let noise = Matrix.gaussian(n, d, standardDeviation: 0.5, using: &rng)
+        let features = centres.rows(at: y) + noise
+        var x = Matrix.ones(n, d + 1)
+        for i in 0 ..< n {
+            for p in 0 ..< d { x[i, p] = features[i, p] }
+        }
+        return (x, y)
     }
 }

@@ -1,0 +1,48 @@
+import LinearAlgebra
+import GradientCheck
+
+// Chapter 2: the lecture's "very bad idea", random search over the weights.
+//
+// Draw many random weight matrices, keep the one with the lowest loss. It needs no gradient, and it is
+// a baseline every trained classifier must beat by far: on CIFAR-10 the lecture reports about 15.5%
+// test accuracy after 1,000 tries (chance is 10%), where SGD on the same loss reaches about 39%.
+// Source: the lecture "Loss functions and optimization" (optimization, strategy #1: random search).
+
+/// Random search over W: draws `tries` weight matrices with independent entries scale * N(0, 1), all
+/// from one generator seeded with `seed`, and keeps the one with the lowest loss.
+///
+/// On a tie the earlier try is kept. The tries are drawn in order from the same stream, so more tries
+/// with the same seed never give a higher best loss.
+///
+/// - Parameters:
+///   - features: D, the number of rows of W.
+///   - classes: C, the number of columns of W.
+///   - tries: the number of random matrices to evaluate, at least 1 (the lecture uses 1,000).
+///   - scale: the standard deviation of each entry (the lecture uses 0.0001), > 0.
+///   - seed: fixes every draw.
+///   - loss: the loss of a candidate W, shape (D, C), e.g. the SVM loss on the training set.
+///   - progress: called after each try with (tries done, lowest loss so far), for a progress line.
+/// - Returns: the best W, shape (D, C), and its loss.
+/// - Throws: ``LinearClassifierError/invalidSetting(name:value:requirement:)`` for a bad shape, tries or
+///   scale; anything `loss` throws.
+public func randomWeightSearch(features: Int, classes: Int, tries: Int = 1_000, scale: Double = 0.0001,
+                               seed: UInt64, loss: (Matrix) throws -> Double,
+                               progress: (_ done: Int, _ bestLoss: Double) -> Void = { _, _ in }) throws -> (weights: Matrix, loss: Double) {
+    try checkRandomSearchSettings(features: features, classes: classes, tries: tries, scale: scale)
+    // One generator, var rng = SeededGenerator(seed: seed), for every draw. For each try:
+    //   a candidate Matrix.gaussian(features, classes, standardDeviation: scale, using: &rng),
+    //   its loss; keep it if the loss is lower than the best so far (the first try is always kept);
+    //   call progress(tries done, best loss so far).
+    // Return the best candidate and its loss.
+    throw NotImplemented()
+}
+
+/// Throws unless D, C and tries are at least 1 and the scale is positive and finite.
+func checkRandomSearchSettings(features: Int, classes: Int, tries: Int, scale: Double) throws {
+    for (name, value) in [("features", features), ("classes", classes), ("tries", tries)] where value < 1 {
+        throw LinearClassifierError.invalidSetting(name: name, value: Double(value), requirement: "at least 1")
+    }
+    guard scale > 0 && scale.isFinite else {
+        throw LinearClassifierError.invalidSetting(name: "scale", value: scale, requirement: "positive and finite")
+    }
+}
