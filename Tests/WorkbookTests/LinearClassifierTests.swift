@@ -200,7 +200,7 @@ final class LinearClassifierTests: XCTestCase {
         }
     }
 
-    func test_train_bothClassifiersLearnSeparableClusters() throws {
+    func test_sgdStep_trainingLearnsSeparableClusters() throws {
         let (x, y) = Reference.clusters(300, 6, classes: 4, seed: 35)
         let classifiers: [any LinearClassifier] = [LinearSVM(), Softmax()]
         for var classifier in classifiers {
@@ -210,25 +210,25 @@ final class LinearClassifierTests: XCTestCase {
                 try classifier.train(x: x, y: y, learningRate: 0.01, reg: 1e-3, iterations: 300, batchSize: 32,
                                      seed: 36, progressEvery: 100) { iteration, _ in progress.append(iteration) }
             }
-            expectEqual(history.count, 300, "train", "\(name): the loss history's length (one loss per iteration)")
-            expectEqual(progress, [100, 200, 300], "train", "\(name): the iterations reported to progress")
-            expectEqual(classifier.weights.shapeDescription, "(7, 4)", "train", "\(name): the shape of W",
+            expectEqual(history.count, 300, "sgdStep", "\(name): the loss history's length (one loss per iteration)")
+            expectEqual(progress, [100, 200, 300], "sgdStep", "\(name): the iterations reported to progress")
+            expectEqual(classifier.weights.shapeDescription, "(7, 4)", "sgdStep", "\(name): the shape of W",
                         hint: "W is (D, C): one row per feature (bias included), one column per class")
             let early = history.prefix(10).reduce(0, +) / 10, late = history.suffix(10).reduce(0, +) / 10
             if !(late < early / 4) {
-                fail("train", "\(name): the minibatch loss went from \(format(early)) (first 10 iterations) to \(format(late)) (last 10), expected a fall by a factor of 4 or more",
+                fail("sgdStep", "\(name): the minibatch loss went from \(format(early)) (first 10 iterations) to \(format(late)) (last 10), expected a fall by a factor of 4 or more",
                      hint: "sgdStep must subtract learningRate * dW; check each loss's gradient with its gradientCheck test")
             }
             let predicted = try attempt { try classifier.predict(x) }
             let accuracy = Double(zip(predicted, y).filter { $0 == $1 }.count) / Double(y.count)
             if !(accuracy >= 0.95) {
-                fail("train", "\(name): training accuracy \(format(accuracy)) on four well-separated clusters, expected at least 0.95",
+                fail("sgdStep", "\(name): training accuracy \(format(accuracy)) on four well-separated clusters, expected at least 0.95",
                      hint: "predict takes the largest score of each row of matmul(x, weights)")
             }
         }
     }
 
-    func test_train_isReproducibleFromTheSeed() throws {
+    func test_sampleMinibatch_trainingIsReproducibleFromTheSeed() throws {
         let (x, y) = Reference.clusters(100, 5, classes: 3, seed: 37)
         func run(seed: UInt64) throws -> (history: [Double], weights: Matrix) {
             var softmax = Softmax()
@@ -236,24 +236,24 @@ final class LinearClassifierTests: XCTestCase {
             return (history, softmax.weights)
         }
         let first = try run(seed: 38), again = try run(seed: 38), other = try run(seed: 39)
-        expectEqual(again.history, first.history, "train", "the loss history of a second run with the same seed",
+        expectEqual(again.history, first.history, "sampleMinibatch", "the loss history of a second run with the same seed",
                     hint: "every random draw (initial W, minibatches) must come from the seeded generator")
-        expectEqual(again.weights, first.weights, "train", "the weights of a second run with the same seed")
+        expectEqual(again.weights, first.weights, "sampleMinibatch", "the weights of a second run with the same seed")
         if other.history == first.history {
-            fail("train", "seeds 38 and 39 gave the same loss history", hint: "sampleMinibatch must draw from its rng argument")
+            fail("sampleMinibatch", "seeds 38 and 39 gave the same loss history", hint: "sampleMinibatch must draw from its rng argument")
         }
     }
 
-    func test_train_stopsWhenTheLossExplodes() throws {
+    func test_sgdStep_trainingStopsWhenTheLossExplodes() throws {
         let (x, y) = Reference.clusters(100, 5, classes: 3, seed: 40)
         var svm = LinearSVM()
         do {
             let history = try attempt { try svm.train(x: x, y: y, learningRate: 1e3, reg: 10, iterations: 200, batchSize: 20, seed: 41) }
-            fail("train", "a learning rate of 1e3 with reg 10 trained to the end (last loss \(format(history.last ?? .nan))); expected a divergence error",
+            fail("sgdStep", "a learning rate of 1e3 with reg 10 trained to the end (last loss \(format(history.last ?? .nan))); expected a divergence error",
                  hint: "sgdStep must return W - learningRate * dW, so that a huge step makes the penalty explode")
         } catch let error as LinearClassifierError {
             guard case let .diverged(iteration, _) = error else {
-                return fail("train", "threw \(error), expected .diverged")
+                return fail("sgdStep", "threw \(error), expected .diverged")
             }
             XCTAssertLessThan(iteration, 200, "the divergence is found early")
             XCTAssertTrue(error.description.contains("learning rate is likely too large"), error.description)
