@@ -12,17 +12,24 @@ import Foundation
 
 // MARK: - Track switch
 
+/// The instructor's repository has the reference code in Solutions/; the student copy does not.
+let hasSolutions = FileManager.default.fileExists(atPath: Context.packageDirectory + "/Solutions")
+
 let workbookTrack: String = {
-    switch Context.environment["WORKBOOK"] ?? "" {
-    case "", "exercises": return "Exercises"
-    case "solutions": return "Solutions"  // instructor-only: the student copy has no Solutions/
-    case let other:
-        let message = """
-            error: WORKBOOK='\(other)' is not a track. Use WORKBOOK=exercises (the default: your code in \
-            Exercises/) or WORKBOOK=solutions (the reference code in Solutions/).\n
-            """
-        FileHandle.standardError.write(message.data(using: .utf8)!)
+    func stop(_ message: String) -> Never {
+        FileHandle.standardError.write(("error: " + message + "\n").data(using: .utf8)!)
         exit(1)
+    }
+    switch Context.environment["WORKBOOK"] ?? "" {
+    case "", "exercises":
+        return "Exercises"
+    case "solutions" where hasSolutions:
+        return "Solutions"
+    case "solutions":
+        stop("WORKBOOK=solutions: this copy of the workbook has no Solutions/ folder (it is the student copy). Unset WORKBOOK to build your exercises.")
+    case let other:
+        stop("WORKBOOK='\(other)' is not a track. Use WORKBOOK=exercises (the default: your code in Exercises/)"
+             + (hasSolutions ? " or WORKBOOK=solutions (the reference code in Solutions/)." : "."))
     }
 }()
 
@@ -52,7 +59,6 @@ let package = Package(
         .executable(name: "knn", targets: ["knn"]),
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
-        .executable(name: "instructor", targets: ["instructor"]),
         .executable(name: "gates", targets: ["gates"]),
     ],
     dependencies: [
@@ -91,9 +97,6 @@ let package = Package(
             name: "grade",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "instructor",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -107,3 +110,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The instructor's tools (the API check between the tracks, the student copy) exist only beside Solutions/.
+if hasSolutions {
+    package.products.append(.executable(name: "instructor", targets: ["instructor"]))
+    package.targets.append(.executableTarget(
+        name: "instructor",
+        dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]))
+}

@@ -31,17 +31,18 @@ public final class Notebook {
     /// - Parameters:
     ///   - title: the report's title.
     ///   - program: the program's name, for the default output folder `out/<program>` and messages.
+    ///   - track: the Workbook's `workbookTrack`, "exercises" or "solutions".
     ///   - options: the shared flags (data folder, seed, output folder).
     ///   - chapterTests: the graded suite that checks the exercises the program runs, e.g. "KNNTests".
     ///   - introduction: a paragraph under the title.
     /// - Throws: ``ProgramError/outputNotWritable(path:reason:)``.
-    public init(title: String, program: String, options: ProgramOptions, chapterTests: String,
+    public init(title: String, program: String, track: String, options: ProgramOptions, chapterTests: String,
                 introduction: String? = nil) throws {
-        self.directory = options.outputDirectory(program: program)
+        self.directory = options.outputDirectory(program: program, track: track)
         self.chapterTests = chapterTests
         self.program = program
-        let track = ProcessInfo.processInfo.environment["WORKBOOK"] == "solutions" ? "the reference solutions" : "your exercises"
-        let setting = "Track: \(track). Seed: \(options.seed). Output: \(directory.path)."
+        let trackName = track == "solutions" ? "the reference solutions" : "your exercises"
+        let setting = "Track: \(trackName). Seed: \(options.seed). Output: \(directory.path)."
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let probe = directory.appendingPathComponent(".write-test")
@@ -69,7 +70,10 @@ public final class Notebook {
         report.addHeading(numbered)
         let cell = Cell(notebook: self)
         let start = Date()
-        defer { print("(\(format(seconds: Date().timeIntervalSince(start))))") }
+        defer {
+            print("(\(format(seconds: Date().timeIntervalSince(start))))")
+            _ = try? writeReport()      // after every cell, so the report always matches the pictures beside it
+        }
         do {
             return try body(cell)
         } catch let stub as NotImplemented {

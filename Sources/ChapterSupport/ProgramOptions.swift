@@ -8,14 +8,17 @@ public struct ProgramOptions: ParsableArguments {
     @Option(name: .long, help: "Seed of every random draw: the same seed gives the same numbers and pictures.")
     public var seed: UInt64 = 0
 
-    @Option(name: .long, help: ArgumentHelp("Folder for the pictures and report.md (default: out/<program>).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Folder for the pictures and report.md (default: out/<program>, or out/<program>-reference for the reference solutions).",
+        valueName: "dir"))
     public var output: String?
 
     public init() {}
 
-    /// The output folder: the flag, or `out/<program>` in the current directory.
-    public func outputDirectory(program: String) -> URL {
-        URL(fileURLWithPath: output ?? "out/\(program)", isDirectory: true)
+    /// The output folder: the flag, or `out/<program>` (`out/<program>-reference` for the reference
+    /// solutions, so the two tracks never mix their pictures) in the current directory.
+    public func outputDirectory(program: String, track: String) -> URL {
+        URL(fileURLWithPath: output ?? (track == "solutions" ? "out/\(program)-reference" : "out/\(program)"), isDirectory: true)
     }
 }
 
@@ -49,7 +52,7 @@ public enum ProgramError: Error, CustomStringConvertible {
                 \(cells) cell\(cells == 1 ? "" : "s") did not run: \(names.joined(separator: ", ")) \
                 \(missing.count == 1 ? "is" : "are") not implemented yet. Write \(missing.count == 1 ? "it" : "them") \
                 (`swift test --filter \(chapterTests)` says when \(missing.count == 1 ? "it is" : "they are") right), \
-                or run the reference solutions: WORKBOOK=solutions swift run -c release \(program).
+                then run `swift run -c release \(program)` again.
                 """
         }
     }

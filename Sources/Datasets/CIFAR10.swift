@@ -231,11 +231,11 @@ extension CIFAR10 {
         return url
     }
 
-    /// The size of the file at `url`, in bytes.
+    /// The size of the file at `url`, in bytes; a symbolic link is measured by the file it points to.
     private static func size(of url: URL) throws -> Int {
         let attributes: [FileAttributeKey: Any]
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            attributes = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
         } catch {
             throw CIFAR10Error.unreadableFile(path: url.path, reason: error.localizedDescription)
         }

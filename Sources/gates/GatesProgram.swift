@@ -48,7 +48,7 @@ struct GatesProgram: ParsableCommand {
 
     func run() throws {
         let notebook = try Notebook(
-            title: "Chapter 3 · Backpropagation on computational graphs", program: "gates", options: options,
+            title: "Chapter 3 · Backpropagation on computational graphs", program: "gates", track: workbookTrack, options: options,
             chapterTests: "GatesTests",
             introduction: "Every gate passes the gradient of the output back to its inputs: its local gradient times the " +
                 "gradient that arrives from above (the chain rule). Values in green run forward, gradients in red run backward.")

@@ -38,19 +38,22 @@ struct Chapter {
         return bySuite.keys.sorted { (order($0), $0) < (order($1), $1) }.map { Chapter(suite: $0, tests: bySuite[$0]!.sorted()) }
     }
 
-    /// Runs the suite in its own process; after a crash, again without the crashed tests.
-    func grade() throws -> ChapterResult {
+    /// Runs the suite in its own process; after a crash or a time-out, again without that test.
+    /// - Parameter timeLimit: seconds one run of the suite may take before its running test is stopped.
+    func grade(timeLimit: Double) throws -> ChapterResult {
         var outcomes: [String: TestOutcome] = [:]
         var crashed: [String] = []
         while outcomes.count + crashed.count < tests.count {
             var arguments = ["test", "--skip-build", "--filter", "^WorkbookTests\\.\(suite)/"]
             for test in crashed + outcomes.keys { arguments += ["--skip", "WorkbookTests\\.\(suite)/\(test)$"] }
-            let run = try SwiftPM.run(arguments)
+            let run = try SwiftPM.run(arguments, timeLimit: timeLimit)
             let parsed = TestLog(run.output)
             outcomes.merge(parsed.outcomes) { $1 }
             if let started = parsed.unfinished {
                 crashed.append(started)
-                outcomes[started] = .crashed(parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))")
+                outcomes[started] = .crashed(run.timedOut
+                    ? "did not finish within \(Int(timeLimit)) s (an endless loop?); stopped"
+                    : parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))")
             } else if parsed.outcomes.isEmpty {
                 // Nothing ran and nothing is unfinished: the process failed before the first test.
                 for test in tests where outcomes[test] == nil {
@@ -74,7 +77,9 @@ enum GradeError: Error, CustomStringConvertible {
 
 /// Runs SwiftPM commands with the same environment (and so the same WORKBOOK track).
 enum SwiftPM {
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `swift <arguments>`; with a time limit, a run that exceeds it is stopped (the test process
+    /// it started included) and reported as timed out.
+    static func run(_ arguments: [String], timeLimit: Double? = nil) throws -> (status: Int32, output: String, timedOut: Bool) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["swift"] + arguments
@@ -82,8 +87,27 @@ enum SwiftPM {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        final class Output: @unchecked Sendable { var data = Data() }    // written once, read after the wait
+        let output = Output()
+        let reading = DispatchGroup()
+        reading.enter()
+        DispatchQueue.global().async {
+            output.data = pipe.fileHandleForReading.readDataToEndOfFile()
+            reading.leave()
+        }
+        var timedOut = false
+        if let timeLimit, reading.wait(timeout: .now() + timeLimit) == .timedOut {
+            timedOut = true
+            // `swift test` runs the tests in a child process: stop that one first, then `swift test`.
+            let children = Process()
+            children.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            children.arguments = ["pkill", "-KILL", "-P", String(process.processIdentifier)]
+            try? children.run()
+            children.waitUntilExit()
+            process.terminate()
+            reading.wait()
+        }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: output.data, as: UTF8.self), timedOut)
     }
 }

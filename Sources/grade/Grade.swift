@@ -32,6 +32,9 @@ struct Grade: ParsableCommand {
     @Flag(name: .long, help: "Do not build first; grade the tests built by the last `swift build --build-tests`.")
     var skipBuild = false
 
+    @Option(name: .long, help: "Seconds a chapter's suite may run before the test in progress is stopped as an endless loop.")
+    var timeLimit: Double = 120
+
     @Option(name: .long, help: ArgumentHelp(
         "For CI: exit 0 only if every exercise has this status (passed or not-implemented).",
         valueName: "status"))
@@ -39,6 +42,9 @@ struct Grade: ParsableCommand {
 
     func run() throws {
         let track = ProcessInfo.processInfo.environment["WORKBOOK"] ?? "exercises"
+        guard FileManager.default.fileExists(atPath: "Package.swift") else {
+            throw ValidationError("run grade from the workbook's folder (the one with Package.swift): \(FileManager.default.currentDirectoryPath) has none")
+        }
         if !skipBuild {
             print("Building the workbook and its graded suites (WORKBOOK=\(track))…")
             let build = try SwiftPM.run(["build", "--build-tests"])
@@ -58,7 +64,7 @@ struct Grade: ParsableCommand {
         var results: [ChapterResult] = []
         for suite in suites {
             print("Grading chapter \(suite.title)…")
-            results.append(try suite.grade())
+            results.append(try suite.grade(timeLimit: timeLimit))
         }
         print()
         print(Scorecard(results: results, track: track).render(verbose: verbose))

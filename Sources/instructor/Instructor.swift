@@ -97,16 +97,17 @@ struct CheckAPI: ParsableCommand {
     }
 }
 
-/// Writes the repository as students get it: without Solutions/ and without the switch to them.
+/// Writes the repository as students get it: without Solutions/, the instructor's tool and CI.
 struct StudentCopy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "student-copy",
-        abstract: "Write the student copy of the workbook: everything committed except the reference solutions.",
+        abstract: "Write the student copy of the workbook: the last commit without the reference solutions.",
         discussion: """
-            Copies the files git tracks (commit first: uncommitted changes are not copied) into DESTINATION, \
-            leaving out Solutions/ and the manifest lines marked `instructor-only`, so that WORKBOOK=solutions \
-            is an error there. With --verify it then builds the copy and checks that `swift run grade` \
-            reports every exercise as not implemented.
+            Exports the last commit (uncommitted changes are never copied: commit first) into DESTINATION, \
+            leaving out Solutions/, Sources/instructor/ and .ci/, and the README passages between \
+            `<!-- instructor-only -->` and `<!-- /instructor-only -->`; a line `<!-- student-copy: TEXT -->` \
+            becomes TEXT. Without Solutions/ the manifest builds only the exercises track. With --verify it \
+            then builds the copy and checks that `swift run grade` reports every exercise as not implemented.
             """)
 
     @Argument(help: "The folder to create; it must not exist yet.")
@@ -115,35 +116,65 @@ struct StudentCopy: ParsableCommand {
     @Flag(help: "Build the copy and grade it: every exercise must be 'not implemented'.")
     var verify = false
 
+    /// What the copy leaves out, as path prefixes.
+    static let instructorOnly = ["Solutions/", "Sources/instructor/", ".ci/"]
+
     func run() throws {
         let fileManager = FileManager.default
         let target = URL(fileURLWithPath: destination).standardizedFileURL
         guard !fileManager.fileExists(atPath: target.path) else {
             throw ValidationError("\(target.path) exists already: choose a new folder, the copy never overwrites")
         }
-        let listing = try Shell.run(["git", "ls-files", "-z"])
-        guard listing.status == 0 else { throw ValidationError("run this inside the workbook's git repository:\n\(listing.output)") }
-        let files = listing.output.split(separator: "\0").map(String.init)
-        var copied = 0
-        for file in files where !file.hasPrefix("Solutions/") {
-            let source = URL(fileURLWithPath: file)
-            let destinationFile = target.appendingPathComponent(file)
-            try fileManager.createDirectory(at: destinationFile.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if file == "Package.swift" {
-                let manifest = try String(contentsOf: source, encoding: .utf8)
-                let kept = manifest.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("instructor-only") }
-                try kept.joined(separator: "\n").write(to: destinationFile, atomically: true, encoding: .utf8)
-            } else {
-                try fileManager.copyItem(at: source, to: destinationFile)
-            }
-            copied += 1
+        let status = try Shell.run(["git", "status", "--porcelain", "--untracked-files=no"])
+        guard status.status == 0 else { throw ValidationError("run this inside the workbook's git repository:\n\(status.output)") }
+        if !status.output.isEmpty {
+            print("Note: uncommitted changes are not copied; the copy is the last commit.")
         }
-        print("Wrote the student copy to \(target.path): \(copied) files, no Solutions/.")
+        try fileManager.createDirectory(at: target, withIntermediateDirectories: true)
+        let archive = target.appendingPathComponent(".student-copy.tar")
+        let export = try Shell.run(["git", "archive", "--format=tar", "-o", archive.path, "HEAD"])
+        guard export.status == 0 else { throw ValidationError("git archive failed:\n\(export.output)") }
+        let unpack = try Shell.run(["tar", "-xf", archive.path, "-C", target.path])
+        try fileManager.removeItem(at: archive)
+        guard unpack.status == 0 else { throw ValidationError("could not unpack the export:\n\(unpack.output)") }
+        for prefix in Self.instructorOnly {
+            let path = target.appendingPathComponent(prefix)
+            if fileManager.fileExists(atPath: path.path) { try fileManager.removeItem(at: path) }
+        }
+        let readme = target.appendingPathComponent("README.md")
+        if fileManager.fileExists(atPath: readme.path) {
+            let text = try String(contentsOf: readme, encoding: .utf8)
+            try Self.studentREADME(text).write(to: readme, atomically: true, encoding: .utf8)
+        }
+        print("Wrote the student copy of the last commit to \(target.path): no \(Self.instructorOnly.joined(separator: ", ")).")
         guard verify else { return }
         print("Verifying: building the copy and grading it…")
         let graded = try Shell.run(["swift", "run", "grade", "--expect", "not-implemented"], directory: target)
         print(graded.output.split(separator: "\n").filter { !$0.hasPrefix("[") }.joined(separator: "\n"))
         guard graded.status == 0 else { throw ExitCode.failure }
+    }
+
+    /// The README without its instructor-only passages, with its student-copy lines uncommented.
+    static func studentREADME(_ text: String) -> String {
+        var kept: [Substring] = []
+        var skipping = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed == "<!-- instructor-only -->" { skipping = true; continue }
+            if trimmed == "<!-- /instructor-only -->" { skipping = false; continue }
+            if skipping { continue }
+            if trimmed.hasPrefix("<!-- student-copy:"), trimmed.hasSuffix("-->") {
+                let start = line.range(of: "<!-- student-copy:")!.upperBound
+                let end = line.range(of: "-->", options: .backwards)!.lowerBound
+                var content = line[start ..< end]
+                if content.hasPrefix(" ") { content = content.dropFirst() }
+                if content.hasSuffix(" ") { content = content.dropLast() }
+                kept.append(content)
+                continue
+            }
+            kept.append(line)
+        }
+        return kept.joined(separator: "\n")
     }
 }
 

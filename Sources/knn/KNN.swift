@@ -48,8 +48,8 @@ struct KNN: ParsableCommand {
     @Flag(name: .long, help: "Use all 50,000 training and 10,000 test images: no cross-validation, prediction at --k in blocks.")
     var full = false
 
-    @Option(name: .long, help: "With --full: the k to predict with.")
-    var k = 10
+    @Option(name: .long, help: "With --full: the k to predict with (default 10, the cross-validated choice on the subsample).")
+    var k: Int?
 
     @Flag(name: .long, help: "A quick check that everything runs: 500 training and 50 test images, 3 folds.")
     var smokeTest = false
@@ -58,18 +58,33 @@ struct KNN: ParsableCommand {
         if smokeTest { (trainCount, testCount, compareCount, folds) = (500, 50, 20, 3) }
         if full { (trainCount, testCount) = (CIFAR10.trainingRecordCount, CIFAR10.testRecordCount) }
         guard trainCount >= 1, testCount >= 1 else { throw ValidationError("--train-count and --test-count must be at least 1") }
-        guard !kChoices.isEmpty, kChoices.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k-choices must be positive numbers") }
         guard compareCount >= 1 else { throw ValidationError("--compare-count must be at least 1") }
+        if full {
+            let k = self.k ?? 10
+            guard k >= 1 && k <= trainCount else { throw ValidationError("--k \(k) is impossible: k must be between 1 and \(trainCount), the training images") }
+        } else {
+            guard k == nil else { throw ValidationError("--k goes with --full; without it the program chooses k by cross-validation over --k-choices") }
+            guard folds >= 2 && folds <= trainCount else {
+                throw ValidationError("--folds \(folds) is impossible with \(trainCount) training images: use 2 to \(trainCount) folds")
+            }
+            guard kChoices.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k-choices must be positive numbers") }
+            guard kChoices.contains(where: { $0 <= largestCrossValidatedK }) else {
+                throw ValidationError("every --k-choices value is larger than \(largestCrossValidatedK), the training images of a fold: choose smaller ones")
+            }
+        }
     }
 
+    /// The training part of the smallest fold: no k above it can be cross-validated.
+    private var largestCrossValidatedK: Int { trainCount - (trainCount + folds - 1) / folds }
+
     func run() throws {
-        let notebook = try Notebook(title: "Chapter 1 · k-nearest neighbours", program: "knn", options: options,
+        let notebook = try Notebook(title: "Chapter 1 · k-nearest neighbours", program: "knn", track: workbookTrack, options: options,
                                     chapterTests: "KNNTests")
         let cifar = try loadData(notebook)!
         if let classifier = try train(notebook, cifar) {
             let l2Distances = try compareDistanceImplementations(notebook, classifier, cifar) ?? nil
             if full {
-                try predictFull(notebook, classifier, cifar)
+                try predictFull(notebook, classifier, cifar, k: k ?? 10)
             } else {
                 try accuracyAtSmallK(notebook, classifier, cifar, l2Distances: l2Distances)
                 let bestK = try crossValidation(notebook, cifar)
@@ -129,10 +144,17 @@ struct KNN: ParsableCommand {
             var results: [(name: String, distances: Matrix, seconds: Double)] = []
             var rows: [[String]] = []
             for (name, compute) in implementations {
+                print("    \(name)…")
                 do {
                     let (distances, seconds) = try timed { try compute(slice) }
+                    guard distances.rows == slice.rows && distances.cols == cifar.train.count else {
+                        cell.say("⚠ \(name) returned shape \(distances.shapeDescription), not (\(slice.rows), \(cifar.train.count)): " +
+                                 "one row per test image, one column per training image. `swift test --filter KNNTests` shows more.")
+                        rows.append([name, format(seconds: seconds), "wrong shape"])
+                        continue
+                    }
                     let reference = results.first
-                    let difference = reference.map { String(format: "%.3g", (distances - $0.distances).squared.sum().squareRoot()) } ?? "—"
+                    let difference = reference.map { describe((distances - $0.distances).squared.sum().squareRoot()) } ?? "—"
                     results.append((name, distances, seconds))
                     rows.append([name, format(seconds: seconds), difference])
                 } catch let stub as NotImplemented {
@@ -143,9 +165,9 @@ struct KNN: ParsableCommand {
             cell.table(["implementation", "time", "Frobenius difference from the first"], rows)
             guard let first = results.first, let last = results.last else { return nil }
             let tolerance = 1e-6 * Double(slice.rows)
-            let agree = results.allSatisfy { ($0.distances - first.distances).squared.sum().squareRoot() < tolerance }
-            cell.say(agree ? "The implementations agree." : "⚠ The implementations disagree: check them with `swift test --filter KNNTests`.")
             if results.count > 1 {
+                let agree = results.allSatisfy { ($0.distances - first.distances).squared.sum().squareRoot() < tolerance }
+                cell.say(agree ? "The implementations agree." : "⚠ The implementations disagree: check them with `swift test --filter KNNTests`.")
                 cell.say(String(format: "\(last.name) is %.0f× faster than \(first.name).", first.seconds / max(last.seconds, 1e-9)))
             }
             try cell.picture(RGBImage(GrayImage(scaling: last.distances).upscaled(by: slice.rows < 100 ? 4 : 1)), file: "distances.png",
@@ -174,7 +196,7 @@ struct KNN: ParsableCommand {
 
     private func crossValidation(_ notebook: Notebook, _ cifar: CIFAR10) throws -> Int? {
         try notebook.cell("\(folds)-fold cross-validation over k") { cell in
-            let usable = kChoices.filter { $0 <= cifar.train.count - (cifar.train.count + folds - 1) / folds }
+            let usable = kChoices.filter { $0 <= largestCrossValidatedK }
             if usable.count < kChoices.count {
                 cell.say("Left out k = \(kChoices.filter { !usable.contains($0) }.map(String.init).joined(separator: ", ")): larger than the training part of a fold.")
             }
@@ -191,6 +213,9 @@ struct KNN: ParsableCommand {
                 ["\(row.k)"] + (accuracies[row.k] ?? []).map { String(format: "%.3f", $0) }
                     + [String(format: "%.3f", row.mean), String(format: "%.3f", row.deviation)]
             })
+            if accuracies.values.joined().contains(where: { !(0 ... 1).contains($0) }) {
+                cell.say("⚠ Some accuracies are outside 0...1: crossValidate must return fractions (correct / fold size).")
+            }
             // Highest mean accuracy; on a tie the smaller k (the simpler model).
             let best = summary.max { ($0.mean, -$0.k) < ($1.mean, -$1.k) }!
             cell.say(String(format: "Best k = %d: mean validation accuracy %.3f ± %.3f.", best.k, best.mean, best.deviation))
@@ -212,7 +237,7 @@ struct KNN: ParsableCommand {
         }
     }
 
-    private func predictFull(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10) throws {
+    private func predictFull(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10, k: Int) throws {
         try notebook.cell("All 10,000 test images against all 50,000 training images, k = \(k)") { cell in
             let blockSize = 1_000
             var progress = ProgressLine("test block", total: (cifar.test.count + blockSize - 1) / blockSize)
@@ -229,6 +254,9 @@ struct KNN: ParsableCommand {
                             correct, cifar.test.count, Double(correct) / Double(cifar.test.count), format(seconds: seconds), blockSize))
         }
     }
+
+    /// A number for the tables; NaN spelled out (a NaN distance is a missing clamp before the square root).
+    private func describe(_ x: Double) -> String { x.isNaN ? "NaN" : String(format: "%.3g", x) }
 
     // MARK: Pictures
 

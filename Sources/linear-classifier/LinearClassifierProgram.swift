@@ -87,7 +87,7 @@ struct LinearClassifierProgram: ParsableCommand {
 
     func run() throws {
         let notebook = try Notebook(title: "Chapter 2 · linear classifiers (\(loss.title), \(regularization))",
-                                    program: "linear-classifier", options: options, chapterTests: "LinearClassifierTests")
+                                    program: "linear-classifier", track: workbookTrack, options: options, chapterTests: "LinearClassifierTests")
         guard let data = try loadData(notebook) else { return try notebook.finish() }
         try checkLoss(notebook, data)
         try compareImplementations(notebook, data)

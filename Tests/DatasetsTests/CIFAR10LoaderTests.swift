@@ -50,6 +50,21 @@ final class CIFAR10LoaderTests: XCTestCase {
         XCTAssertEqual(CIFAR10.standardClassNames[6], "frog")
     }
 
+    /// A folder of symbolic links to the real files (a common way to share one copy) loads like the files.
+    func testSymbolicLinksToTheFilesAreFollowed() throws {
+        let fake = try FakeCIFAR10(for: self)
+        let links = FileManager.default.temporaryDirectory.appendingPathComponent("CIFAR10Links-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: links, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: links) }
+        for name in FakeCIFAR10.trainingFiles + ["test_batch.bin", "batches.meta.txt"] {
+            try FileManager.default.createSymbolicLink(atPath: links.appendingPathComponent(name).path, withDestinationPath: fake.path(name))
+        }
+        let viaLinks = try CIFAR10(directory: links, trainCount: 7, testCount: 2)
+        let direct = try CIFAR10(directory: fake.directory, trainCount: 7, testCount: 2)
+        XCTAssertEqual(viaLinks.train, direct.train)
+        XCTAssertEqual(viaLinks.test, direct.test)
+    }
+
     func testZeroRecordsGiveEmptyMatrices() throws {
         let fake = try FakeCIFAR10(for: self)
         let cifar = try CIFAR10(directory: fake.directory, trainCount: 0, testCount: 0)

@@ -11,8 +11,8 @@ extension KNNTests {
         let (x, y) = Reference.data(30, 5, classes: 10, seed: 11)
         let predicted = Reference.vote(Reference.distances(x, x), labels: y, k: 1)
         let accuracy = Double(zip(predicted, y).filter { $0 == $1 }.count) / Double(y.count)
-        expectClose(answer, accuracy, tolerance: 1e-9, "inlineQuestion1", "your answer",
-                    hint: "what is the distance of a training image to itself, and which image is its nearest neighbour?")
+        expectAnswer(abs(answer - accuracy) < 1e-9, "inlineQuestion1", yourAnswer: format(answer),
+                     hint: "what is the distance of a training image to itself, and which image is its nearest neighbour? (a fraction in 0...1)")
     }
 
     func test_inlineQuestion2_preprocessingThatKeepsL1Predictions() throws {
@@ -41,25 +41,21 @@ extension KNNTests {
         let expected = Set(steps.filter { _, step in
             Reference.vote(Reference.distances(step(test), step(train), l1: true), labels: labels, k: 1) == before
         }.keys)
-        expectEqual(AnswerKey.canonical(answer), AnswerKey.canonical(expected), "inlineQuestion2", "your set of steps",
-                    hint: "which steps change every L1 distance by the same factor, and which change them differently?")
+        expectAnswer(answer == expected, "inlineQuestion2", yourAnswer: "[\(AnswerKey.canonical(answer))]",
+                     hint: "which steps change every L1 distance by the same factor, and which change them differently?")
     }
 
     func test_inlineQuestion3_trueStatementsAboutKNN() throws {
         let answer = try attempt { try KNNQuestions.trueStatementsAboutKNN() }
         let digest = AnswerKey.digest(question: "knn.3", answer: AnswerKey.canonical(answer))
-        if digest != "8682905b3d6dd4dc" {
-            fail("inlineQuestion3", "your set \(AnswerKey.canonical(answer)) is not right",
-                 hint: "for each statement, look for one counterexample; what is 1-NN's error on its own training data?")
-        }
+        expectAnswer(digest == "8682905b3d6dd4dc", "inlineQuestion3", yourAnswer: "[\(AnswerKey.canonical(answer))]",
+                     hint: "for each statement, look for one counterexample; what is 1-NN's error on its own training data?")
     }
 
     func test_inlineQuestion4_brightRowInDistanceMatrix() throws {
         let answer = try attempt { try KNNQuestions.brightRowInDistanceMatrix() }
         let digest = AnswerKey.digest(question: "knn.4", answer: String(describing: answer))
-        if digest != "547dd08fd989b5fd" {
-            fail("inlineQuestion4", "\(answer) is not right",
-                 hint: "a row belongs to one test image; bright means far from every column")
-        }
+        expectAnswer(digest == "547dd08fd989b5fd", "inlineQuestion4", yourAnswer: "\(answer)",
+                     hint: "a row belongs to one test image; bright means far from every column")
     }
 }

@@ -17,22 +17,22 @@ extension LinearClassifierTests {
         let winning = losses([1e6, 0, 0], correct: 0).svm                      // the correct class far ahead
         let (small, large) = (losses([-1e3, 0, 0], correct: 0).svm, losses([-1e6, 0, 0], correct: 0).svm)
         let maximum = large > 100 * small ? Double.infinity : large            // grows with the gap: no bound
-        expectClose(answer.minimum, winning, tolerance: 1e-9, "inlineQuestion1", "your minimum",
-                    hint: "every term is max(0, …): what if the correct class wins by more than the margin?")
-        expectEqual(answer.maximum, maximum, "inlineQuestion1", "your maximum",
-                    hint: "how large can s_j - s_y + 1 get when the correct score is very negative?")
+        expectAnswer(abs(answer.minimum - winning) < 1e-9, "inlineQuestion1", yourAnswer: "minimum \(format(answer.minimum))",
+                     hint: "every term is max(0, …): what if the correct class wins by more than the margin?")
+        expectAnswer(answer.maximum == maximum, "inlineQuestion1", yourAnswer: "maximum \(format(answer.maximum))",
+                     hint: "how large can s_j - s_y + 1 get when the correct score is very negative? (.infinity means no bound)")
     }
 
     func test_inlineQuestion2_hingeLossAtZeroScores() throws {
         let answer = try attempt { try LinearClassifierQuestions.hingeLossAtZeroScores() }
-        expectClose(answer, losses(Array(repeating: 0, count: 10), correct: 3).svm, tolerance: 1e-9,
-                    "inlineQuestion2", "your loss", hint: "each wrong class contributes max(0, 0 - 0 + 1)")
+        expectAnswer(abs(answer - losses(Array(repeating: 0, count: 10), correct: 3).svm) < 1e-9, "inlineQuestion2",
+                     yourAnswer: format(answer), hint: "each wrong class contributes max(0, 0 - 0 + 1)")
     }
 
     func test_inlineQuestion3_softmaxLossAtZeroScores() throws {
         let answer = try attempt { try LinearClassifierQuestions.softmaxLossAtZeroScores() }
-        expectClose(answer, losses(Array(repeating: 0, count: 10), correct: 3).softmax, tolerance: 1e-4,
-                    "inlineQuestion3", "your loss", hint: "all probabilities are equal; the loss is -ln of the correct one (natural log)")
+        expectAnswer(abs(answer - losses(Array(repeating: 0, count: 10), correct: 3).softmax) < 1e-4, "inlineQuestion3",
+                     yourAnswer: format(answer), hint: "all probabilities are equal; the loss is -ln of the correct one (natural log)")
     }
 
     func test_inlineQuestion4_hingeLossAfterDoublingZeroLossWeights() throws {
@@ -48,8 +48,8 @@ extension LinearClassifierTests {
         var scale = 1.0
         while Reference.svmLoss(w * scale, x, y, reg: 0, .l2).loss > 0 && scale < 1e9 { scale *= 2 }
         XCTAssertEqual(Reference.svmLoss(w * scale, x, y, reg: 0, .l2).loss, 0, "the test needs weights with zero loss")
-        expectClose(answer, Reference.svmLoss(2 * scale * w, x, y, reg: 0, .l2).loss, tolerance: 1e-9,
-                    "inlineQuestion4", "your loss", hint: "doubling W doubles every score difference: what happens to margins already above 1?")
+        expectAnswer(abs(answer - Reference.svmLoss(2 * scale * w, x, y, reg: 0, .l2).loss) < 1e-9, "inlineQuestion4",
+                     yourAnswer: format(answer), hint: "doubling W doubles every score difference: what happens to margins already above 1?")
     }
 
     func test_inlineQuestion5_lossChangesWhenTheCorrectScoreRises() throws {
@@ -57,9 +57,9 @@ extension LinearClassifierTests {
         let before = losses([5, 1, -2], correct: 0)
         let after = losses([5.1, 1, -2], correct: 0)
         func change(_ a: Double, _ b: Double) -> LossChange { b < a ? .decreases : (b > a ? .increases : .unchanged) }
-        expectEqual(answer.svm, change(before.svm, after.svm), "inlineQuestion5", "your answer for the SVM loss",
-                    hint: "the hinge is flat once the margin is met")
-        expectEqual(answer.softmax, change(before.softmax, after.softmax), "inlineQuestion5", "your answer for the softmax loss",
-                    hint: "a softmax probability is never exactly 1")
+        expectAnswer(answer.svm == change(before.svm, after.svm), "inlineQuestion5", yourAnswer: "svm: .\(answer.svm)",
+                     hint: "the hinge is flat once the margin is met")
+        expectAnswer(answer.softmax == change(before.softmax, after.softmax), "inlineQuestion5", yourAnswer: "softmax: .\(answer.softmax)",
+                     hint: "a softmax probability is never exactly 1")
     }
 }

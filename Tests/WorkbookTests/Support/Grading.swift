@@ -67,6 +67,13 @@ func expectMatrix(_ actual: Matrix, matches expected: Matrix, frobeniusBelow tol
     fail(exercise, message, hint: hint, file: file, line: line)
 }
 
+/// Checks an inline question's answer without printing the right one (the tests ship to students).
+func expectAnswer(_ isRight: Bool, _ exercise: String, yourAnswer: String, hint: String,
+                  file: StaticString = #filePath, line: UInt = #line) {
+    guard !isRight else { return }
+    fail(exercise, "your answer \(yourAnswer) is not right", hint: hint, file: file, line: line)
+}
+
 /// Short scientific or plain formatting for messages.
 func format(_ x: Double) -> String {
     if x == 0 || (abs(x) >= 1e-3 && abs(x) < 1e5) { return String(format: "%.6g", x) }
