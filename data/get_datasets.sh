@@ -4,6 +4,7 @@
 # workbook's programs and tests look for it by default.
 #
 # Usage: bash data/get_datasets.sh      (from the package folder; works from any other folder too)
+# - With CIFAR10_DIR set to a complete copy elsewhere, does nothing: the programs read that copy.
 #
 # - Does nothing but say so when the six batch files (30,730,000 bytes each) and batches.meta.txt
 #   are already there. A folder with missing or wrong-sized files is unpacked again.
@@ -29,12 +30,12 @@ readonly batch_bytes=30730000   # 10,000 records of 1 label byte + 3,072 pixel b
 
 # Succeeds when every batch file has its full size and the class names are there.
 is_complete() {
-    local file
+    local folder="${1:-$target}" file
     for file in "${batch_files[@]}"; do
-        [[ -f "$target/$file" ]] || return 1
-        (( $(wc -c < "$target/$file") == batch_bytes )) || return 1
+        [[ -f "$folder/$file" ]] || return 1
+        (( $(wc -c < "$folder/$file") == batch_bytes )) || return 1
     done
-    [[ -s "$target/batches.meta.txt" ]]
+    [[ -s "$folder/batches.meta.txt" ]]
 }
 
 # Prints the MD5 checksum of a file.
@@ -50,15 +51,26 @@ md5_of() {
 download() {
     echo "Downloading $url ..."
     trap 'rm -f "$partial"' EXIT
+    local status=0
     if command -v curl > /dev/null 2>&1; then
-        curl --fail --location --show-error --progress-bar --output "$partial" "$url"
+        curl --fail --location --show-error --progress-bar --output "$partial" "$url" || status=$?
     else
-        wget --output-document="$partial" "$url"
+        wget --output-document="$partial" "$url" || status=$?
+    fi
+    if [[ $status -ne 0 ]]; then
+        echo "error: could not download $url." >&2
+        echo "Without internet, use a copy you already have: set CIFAR10_DIR=/path/to/cifar-10-batches-bin" >&2
+        echo "(or pass --data to the chapter programs), or put that folder at $target." >&2
+        exit 1
     fi
     mv "$partial" "$archive"
     trap - EXIT
 }
 
+if [[ -n "${CIFAR10_DIR:-}" ]] && is_complete "$CIFAR10_DIR"; then
+    echo "CIFAR10_DIR points at a complete copy ($CIFAR10_DIR); nothing to do."
+    exit 0
+fi
 if is_complete; then
     echo "CIFAR-10 is already in $target; nothing to do."
     exit 0
