@@ -4,8 +4,8 @@
 # workbook's programs and tests look for it by default.
 #
 # Usage: bash data/get_datasets.sh      (from the package folder; works from any other folder too)
-# - With CIFAR10_DIR set to a complete copy elsewhere, does nothing: the programs read that copy.
 #
+# - With CIFAR10_DIR set to a complete copy elsewhere, does nothing: the programs read that copy.
 # - Does nothing but say so when the six batch files (30,730,000 bytes each) and batches.meta.txt
 #   are already there. A folder with missing or wrong-sized files is unpacked again.
 # - Keeps the archive, data/cifar-10-binary.tar.gz (about 163 MB), and reuses it when its MD5 checksum
