@@ -44,6 +44,9 @@ numericSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 let package = Package(
     name: "DeepLearningWorkbook",
     platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bench", targets: ["bench"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -57,6 +60,13 @@ let package = Package(
             name: "Workbook",
             dependencies: ["LinearAlgebra", "GradientCheck"],
             path: workbookTrack,
+            swiftSettings: numericSettings),
+
+        // Tools: `swift run -c release bench` times Swift against NumPy (Sources/bench/README.md).
+        .executableTarget(
+            name: "bench",
+            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["numpy_bench.py"],
             swiftSettings: numericSettings),
 
         // Tests.

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Seconds per run of a workload over several runs: the median and the spread (smallest to largest).
+struct Timing {
+    let seconds: [Double]
+
+    var median: Double {
+        let sorted = seconds.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    var fastest: Double { seconds.min() ?? .nan }
+    var slowest: Double { seconds.max() ?? .nan }
+
+    /// `12.3 ms (12.1–12.9)`.
+    var summary: String { "\(milliseconds(median)) ms (\(milliseconds(fastest))–\(milliseconds(slowest)))" }
+}
+
+/// Three significant digits, in milliseconds.
+func milliseconds(_ seconds: Double) -> String {
+    let ms = seconds * 1000
+    return ms >= 100 ? String(format: "%.0f", ms) : ms >= 10 ? String(format: "%.1f", ms) : String(format: "%.2f", ms)
+}
+
+/// Times `repeats` runs after one warm-up run. A run shorter than `minimumSeconds` is repeated until
+/// it lasts that long, and counts as the mean, so that short workloads are not lost in timer noise.
+func measure(repeats: Int, minimumSeconds: Double, _ run: () -> Double, sink: inout Double) -> Timing {
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+    var start = now()
+    sink += run()
+    let once = now() - start
+    let inner = Swift.max(1, Int((minimumSeconds / Swift.max(once, 1e-9)).rounded(.up)))
+    var seconds: [Double] = []
+    for _ in 0 ..< repeats {
+        start = now()
+        for _ in 0 ..< inner { sink += run() }
+        seconds.append((now() - start) / Double(inner))
+    }
+    return Timing(seconds: seconds)
+}
+
+/// Runs `numpy_bench.py` with python3, one process per workload and thread count.
+struct NumPyRunner {
+    let script: URL
+
+    /// What the script reports besides the times.
+    struct Report: Decodable {
+        let times: [Double]
+        let numpy: String
+        let blas: String
+        let core: String
+    }
+
+    /// Whether python3 runs here and imports numpy; the reason when not.
+    func availability() -> String? {
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            return "the script \(script.path) is missing (pass --numpy-script PATH)"
+        }
+        guard let result = try? run(["-c", "import numpy"], threads: 1), result.status == 0 else {
+            return "python3 with numpy is not available (pip install numpy to compare)"
+        }
+        return nil
+    }
+
+    /// Times one workload in NumPy with OpenBLAS limited to `threads` threads.
+    func measure(_ arguments: [String], threads: Int, repeats: Int, minimumSeconds: Double) throws -> Report {
+        let result = try run([script.path] + arguments + ["--repeats", "\(repeats)", "--min-seconds", "\(minimumSeconds)"],
+                             threads: threads)
+        guard result.status == 0 else {
+            throw BenchError.numpyFailed(arguments.joined(separator: " "), result.output)
+        }
+        return try JSONDecoder().decode(Report.self, from: Data(result.output.utf8))
+    }
+
+    private func run(_ arguments: [String], threads: Int) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[name] = "\(threads)" }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case numpyFailed(String, String)
+
+    var description: String {
+        switch self {
+        case let .numpyFailed(workload, output):
+            return "numpy_bench.py \(workload) failed (run it by hand to see why, or pass --no-numpy):\n\(output)"
+        }
+    }
+}
+
+/// What the machine is, for the header of the table.
+func machineDescription() -> String {
+    var model = "unknown CPU"
+    if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+       let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+       let name = line.split(separator: ":", maxSplits: 1).last {
+        model = name.trimmingCharacters(in: .whitespaces)
+    }
+    let info = ProcessInfo.processInfo
+    let memory = Double(info.physicalMemory) / Double(1 << 30)
+    return "\(model), \(info.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, \(info.operatingSystemVersionString)"
+}
