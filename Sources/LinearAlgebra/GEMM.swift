@@ -73,11 +73,11 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
             let sliceBeta = pc == 0 ? beta : 1
             split.run { t in
                 let part = share(t, of: slivers, among: split.threads)
-                for s in part {
-                    packSliver(rhs, row: pc, depth: kc, column: jc + s * Blocking.nr,
-                               width: Swift.min(Blocking.nr, nc - s * Blocking.nr),
-                               into: packedB.base + s * Blocking.nr * kc)
-                }
+                guard !part.isEmpty else { return }
+                let first = part.lowerBound * Blocking.nr
+                packPanelB(rhs, row: pc, depth: kc, column: jc + first,
+                           width: Swift.min(part.upperBound * Blocking.nr, nc) - first,
+                           into: packedB.base + first * kc)
             }
             split.run { t in
                 let rowRange: Range<Int>, sliverRange: Range<Int>
@@ -93,11 +93,7 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                 let blockA = packedA[t].base
                 for ic in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: Blocking.mc) {
                     let mc = Swift.min(Blocking.mc, rowRange.upperBound - ic)
-                    for panel in 0 ..< (mc + Blocking.mr - 1) / Blocking.mr {
-                        packPanel(lhs, row: ic + panel * Blocking.mr,
-                                  height: Swift.min(Blocking.mr, mc - panel * Blocking.mr),
-                                  column: pc, depth: kc, into: blockA + panel * Blocking.mr * kc)
-                    }
+                    packBlockA(lhs, row: ic, height: mc, column: pc, depth: kc, into: blockA)
                     for s in sliverRange {
                         let sliver = packedB.base + s * Blocking.nr * kc
                         let width = Swift.min(Blocking.nr, nc - s * Blocking.nr)

@@ -15,7 +15,9 @@ typealias Lane = SIMD4<Double>
 /// C[0 ..< height, 0 ..< width] = panel x sliver + beta C, for one MR x NR tile of C.
 ///
 /// The 6 x 8 products accumulate in twelve 4-lane registers over the whole depth, each step one fused
-/// multiply-add per register: a broadcast entry of the A panel times a row of the B sliver.
+/// multiply-add per register: a broadcast entry of the A panel times a row of the B sliver. A tile at
+/// most 4 wide (the last tile of a product with N = 10 classes, say) uses only the left half of the
+/// sliver and six registers, so it does half the work.
 ///
 /// - Parameters:
 ///   - depth: KC, the length of the sums.
@@ -30,22 +32,36 @@ func microKernel(depth: Int, panel: UnsafePointer<Double>, sliver: UnsafePointer
     var c00 = Lane(), c01 = Lane(), c10 = Lane(), c11 = Lane(), c20 = Lane(), c21 = Lane()
     var c30 = Lane(), c31 = Lane(), c40 = Lane(), c41 = Lane(), c50 = Lane(), c51 = Lane()
     var a = panel, b = sliver
-    for _ in 0 ..< depth {
-        let b0 = loadLane(b), b1 = loadLane(b + 4)
-        var x = Lane(repeating: a[0])
-        c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
-        x = Lane(repeating: a[1])
-        c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
-        x = Lane(repeating: a[2])
-        c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
-        x = Lane(repeating: a[3])
-        c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
-        x = Lane(repeating: a[4])
-        c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
-        x = Lane(repeating: a[5])
-        c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
-        a += Blocking.mr
-        b += Blocking.nr
+    if width > 4 {
+        for _ in 0 ..< depth {
+            let b0 = loadLane(b), b1 = loadLane(b + 4)
+            var x = Lane(repeating: a[0])
+            c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+            x = Lane(repeating: a[1])
+            c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+            x = Lane(repeating: a[2])
+            c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+            x = Lane(repeating: a[3])
+            c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+            x = Lane(repeating: a[4])
+            c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
+            x = Lane(repeating: a[5])
+            c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
+            a += Blocking.mr
+            b += Blocking.nr
+        }
+    } else {
+        for _ in 0 ..< depth {
+            let b0 = loadLane(b)
+            c00 = multiplyAdd(c00, Lane(repeating: a[0]), b0)
+            c10 = multiplyAdd(c10, Lane(repeating: a[1]), b0)
+            c20 = multiplyAdd(c20, Lane(repeating: a[2]), b0)
+            c30 = multiplyAdd(c30, Lane(repeating: a[3]), b0)
+            c40 = multiplyAdd(c40, Lane(repeating: a[4]), b0)
+            c50 = multiplyAdd(c50, Lane(repeating: a[5]), b0)
+            a += Blocking.mr
+            b += Blocking.nr
+        }
     }
     if height == Blocking.mr && width == Blocking.nr {
         storeRow(c00, c01, into: c, beta: beta)
@@ -86,31 +102,61 @@ func storeRow(_ low: Lane, _ high: Lane, into c: UnsafeMutablePointer<Double>, b
 
 // MARK: - Packing
 
-/// Packs rows `row ..< row + height` and columns `column ..< column + depth` of op(A) into an MR-row
-/// panel (zero rows below `height`).
+/// Packs rows `row ..< row + height` and columns `column ..< column + depth` of op(A) into consecutive
+/// MR-row panels, the last one zero-padded.
+///
+/// The source is read in its own memory order: row by row of A (six rows side by side, four columns at
+/// a time turned with register transposes) when op(A) = A, and row by row of A across all panels at
+/// once when op(A) = Aᵀ, whose rows run along the panels' height. Strided reads would cost a cache
+/// line, and often a page, per entry.
 @inline(__always)
-func packPanel(_ a: Operand, row: Int, height: Int, column: Int, depth: Int, into panel: UnsafeMutablePointer<Double>) {
+func packBlockA(_ a: Operand, row: Int, height: Int, column: Int, depth: Int, into block: UnsafeMutablePointer<Double>) {
     let mr = Blocking.mr
+    let fullPanels = height / mr, rest = height - fullPanels * mr
     if a.transposed {
-        // op(A)(i, p) = A(p, i): each step of p copies a contiguous piece of a row of A.
+        // op(A)(i, p) = A(p, i): row p of A holds entry p of every panel row.
         for p in 0 ..< depth {
-            let source = a.base + (column + p) * a.stride + row, target = panel + p * mr
-            for i in 0 ..< height { target[i] = source[i] }
-            for i in height ..< mr { target[i] = 0 }
+            let source = a.base + (column + p) * a.stride + row
+            for q in 0 ..< fullPanels {
+                let from = source + q * mr, to = block + q * mr * depth + p * mr
+                storeLane(loadLane(from), to)
+                to[4] = from[4]; to[5] = from[5]
+            }
+            if rest > 0 {
+                let from = source + fullPanels * mr, to = block + fullPanels * mr * depth + p * mr
+                for i in 0 ..< rest { to[i] = from[i] }
+                for i in rest ..< mr { to[i] = 0 }
+            }
         }
-    } else if height == mr {
-        // Six rows of A read side by side, one column of the panel per step.
-        let r0 = a.base + row * a.stride + column
+        return
+    }
+    for q in 0 ..< fullPanels {
+        let r0 = a.base + (row + q * mr) * a.stride + column
         let r1 = r0 + a.stride, r2 = r1 + a.stride, r3 = r2 + a.stride, r4 = r3 + a.stride, r5 = r4 + a.stride
-        for p in 0 ..< depth {
-            let target = panel + p * mr
-            target[0] = r0[p]; target[1] = r1[p]; target[2] = r2[p]
-            target[3] = r3[p]; target[4] = r4[p]; target[5] = r5[p]
+        let panel = block + q * mr * depth
+        var p = 0
+        while p + 4 <= depth {
+            // Columns p ..< p + 4 of rows 0-3 turned into four 4-lane columns; rows 4 and 5 by hand.
+            let (t0, t1, t2, t3) = transpose(loadLane(r0 + p), loadLane(r1 + p), loadLane(r2 + p), loadLane(r3 + p))
+            let (u4, u5) = (loadLane(r4 + p), loadLane(r5 + p))
+            let to = panel + p * mr
+            storeLane(t0, to); to[4] = u4[0]; to[5] = u5[0]
+            storeLane(t1, to + 6); to[10] = u4[1]; to[11] = u5[1]
+            storeLane(t2, to + 12); to[16] = u4[2]; to[17] = u5[2]
+            storeLane(t3, to + 18); to[22] = u4[3]; to[23] = u5[3]
+            p += 4
         }
-    } else {
+        while p < depth {
+            let to = panel + p * mr
+            to[0] = r0[p]; to[1] = r1[p]; to[2] = r2[p]; to[3] = r3[p]; to[4] = r4[p]; to[5] = r5[p]
+            p += 1
+        }
+    }
+    if rest > 0 {
+        let panel = block + fullPanels * mr * depth
         for i in 0 ..< mr {
-            if i < height {
-                let source = a.base + (row + i) * a.stride + column
+            if i < rest {
+                let source = a.base + (row + fullPanels * mr + i) * a.stride + column
                 for p in 0 ..< depth { panel[p * mr + i] = source[p] }
             } else {
                 for p in 0 ..< depth { panel[p * mr + i] = 0 }
@@ -119,34 +165,74 @@ func packPanel(_ a: Operand, row: Int, height: Int, column: Int, depth: Int, int
     }
 }
 
-/// Packs rows `row ..< row + depth` and columns `column ..< column + width` of op(B) into an NR-column
-/// sliver (zero columns right of `width`).
+/// Packs rows `row ..< row + depth` and columns `column ..< column + width` of op(B) into consecutive
+/// NR-column slivers, the last one zero-padded.
+///
+/// As for A, the source is read in its memory order: row by row of B across all slivers when
+/// op(B) = B, and eight rows of B side by side (turned with register transposes) when op(B) = Bᵀ.
 @inline(__always)
-func packSliver(_ b: Operand, row: Int, depth: Int, column: Int, width: Int, into sliver: UnsafeMutablePointer<Double>) {
+func packPanelB(_ b: Operand, row: Int, depth: Int, column: Int, width: Int, into panel: UnsafeMutablePointer<Double>) {
     let nr = Blocking.nr
+    let fullSlivers = width / nr, rest = width - fullSlivers * nr
     if !b.transposed {
-        // op(B)(p, j) = B(p, j): each step of p copies a contiguous piece of a row of B.
+        // op(B)(p, j) = B(p, j): row p of B holds row p of every sliver.
         for p in 0 ..< depth {
-            let source = b.base + (row + p) * b.stride + column, target = sliver + p * nr
-            if width == nr {
-                storeLane(loadLane(source), target)
-                storeLane(loadLane(source + 4), target + 4)
-            } else {
-                for j in 0 ..< width { target[j] = source[j] }
-                for j in width ..< nr { target[j] = 0 }
+            let source = b.base + (row + p) * b.stride + column
+            for s in 0 ..< fullSlivers {
+                let from = source + s * nr, to = panel + s * nr * depth + p * nr
+                storeLane(loadLane(from), to)
+                storeLane(loadLane(from + 4), to + 4)
+            }
+            if rest > 0 {
+                let from = source + fullSlivers * nr, to = panel + fullSlivers * nr * depth + p * nr
+                for j in 0 ..< rest { to[j] = from[j] }
+                for j in rest ..< nr { to[j] = 0 }
             }
         }
-    } else {
-        // op(B)(p, j) = B(j, p): NR rows of B read side by side, one row of the sliver per step.
+        return
+    }
+    // op(B)(p, j) = B(j, p): each sliver reads eight rows of B, four columns at a time.
+    for s in 0 ..< fullSlivers {
+        let r0 = b.base + (column + s * nr) * b.stride + row
+        let rows = (r0, r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride,
+                    r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
+        let sliver = panel + s * nr * depth
+        var p = 0
+        while p + 4 <= depth {
+            let (l0, l1, l2, l3) = transpose(loadLane(rows.0 + p), loadLane(rows.1 + p), loadLane(rows.2 + p), loadLane(rows.3 + p))
+            let (h0, h1, h2, h3) = transpose(loadLane(rows.4 + p), loadLane(rows.5 + p), loadLane(rows.6 + p), loadLane(rows.7 + p))
+            let to = sliver + p * nr
+            storeLane(l0, to); storeLane(h0, to + 4)
+            storeLane(l1, to + 8); storeLane(h1, to + 12)
+            storeLane(l2, to + 16); storeLane(h2, to + 20)
+            storeLane(l3, to + 24); storeLane(h3, to + 28)
+            p += 4
+        }
+        while p < depth {
+            let to = sliver + p * nr
+            to[0] = rows.0[p]; to[1] = rows.1[p]; to[2] = rows.2[p]; to[3] = rows.3[p]
+            to[4] = rows.4[p]; to[5] = rows.5[p]; to[6] = rows.6[p]; to[7] = rows.7[p]
+            p += 1
+        }
+    }
+    if rest > 0 {
+        let sliver = panel + fullSlivers * nr * depth
         for j in 0 ..< nr {
-            if j < width {
-                let source = b.base + (column + j) * b.stride + row
+            if j < rest {
+                let source = b.base + (column + fullSlivers * nr + j) * b.stride + row
                 for p in 0 ..< depth { sliver[p * nr + j] = source[p] }
             } else {
                 for p in 0 ..< depth { sliver[p * nr + j] = 0 }
             }
         }
     }
+}
+
+/// The 4 x 4 transpose of the rows (x, y, z, w): lane i of result r is lane r of row i.
+@inline(__always)
+func transpose(_ x: Lane, _ y: Lane, _ z: Lane, _ w: Lane) -> (Lane, Lane, Lane, Lane) {
+    (Lane(x[0], y[0], z[0], w[0]), Lane(x[1], y[1], z[1], w[1]),
+     Lane(x[2], y[2], z[2], w[2]), Lane(x[3], y[3], z[3], w[3]))
 }
 
 // MARK: - Vector helpers
