@@ -7,9 +7,6 @@
 ///   so one step of p reads two 4-lane vectors.
 /// Rows of a panel past the edge of A, and columns of a sliver past the edge of B, are zeros.
 
-/// Four lanes of doubles: one AVX2 register, or two NEON registers on arm64.
-typealias Lane = SIMD4<Double>
-
 // MARK: - Micro-kernel
 
 /// C[0 ..< height, 0 ..< width] = panel x sliver + beta C, for one MR x NR tile of C.
@@ -235,16 +232,7 @@ func transpose(_ x: Lane, _ y: Lane, _ z: Lane, _ w: Lane) -> (Lane, Lane, Lane,
      Lane(x[2], y[2], z[2], w[2]), Lane(x[3], y[3], z[3], w[3]))
 }
 
-// MARK: - Vector helpers
-
-@inline(__always)
-func loadLane(_ p: UnsafePointer<Double>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
-
-@inline(__always)
-func loadLane(_ p: UnsafeMutablePointer<Double>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
-
-@inline(__always)
-func storeLane(_ v: Lane, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lane.self) }
+// MARK: - Fused multiply-add
 
 /// acc + x y, fused (one rounding) where the hardware has FMA: x86-64 built for Haswell or later
 /// (Package.swift sets `-target-cpu haswell`), and every arm64. Elsewhere the plain expression, since

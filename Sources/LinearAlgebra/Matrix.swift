@@ -38,6 +38,18 @@ public struct Matrix: Equatable, Sendable {
         self.buffer = values
     }
 
+    /// A matrix of the given shape whose entries `fill` writes, all of them, into uninitialised
+    /// storage: one pass over memory instead of zeroing it first.
+    @inlinable
+    init(rows: Int, cols: Int, filling fill: (UnsafeMutableBufferPointer<Double>) -> Void) {
+        self.rows = rows
+        self.cols = cols
+        self.buffer = [Double](unsafeUninitializedCapacity: rows * cols) { storage, initialized in
+            fill(storage)
+            initialized = rows * cols
+        }
+    }
+
     /// A matrix from nested rows, e.g. `Matrix([[1, 2], [3, 4]])` is (2, 2).
     /// - Precondition: all rows have the same length.
     public init(_ nestedRows: [[Double]]) {
