@@ -20,8 +20,16 @@ import Dispatch
 /// shape or the transposes; a transposed operand is never materialised, only packed from the other
 /// side. Edge tiles are computed whole on the padding and only their valid part is written back.
 ///
-/// Threads split the rows of C (each packs its own A block and shares the packed B) or, for short and
-/// wide products, the slivers of B. Each entry of C is summed by one thread in the same order in every
+/// Two refinements for the shapes of a classifier's gradients, where one side of C is only C = 10
+/// classes wide:
+/// - when op(A) has at most MC rows, a sliver of B meets only a few panels, so instead of packing a
+///   whole KC x NC panel of B first, slivers are packed a group at a time and used at once
+///   (`shortProduct`);
+/// - a transposed A with few columns of C (Xᵀ dscores) is computed as Cᵀ = op(B)ᵀ op(A)ᵀ, writing the
+///   tiles of C transposed, so that X is packed from whole rows rather than short pieces of each.
+///
+/// Threads split the row panels of C (each packs its own blocks of A and shares the packed B), or in
+/// `shortProduct` the slivers of B. Each entry of C is summed by one thread in the same order in every
 /// case, so the result is the same bit for bit whatever ``Parallelism/threadCount`` is.
 ///
 /// Rounding: each entry is a sum of K products accumulated with fused multiply-adds in order of p,
@@ -52,14 +60,34 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         }
         return
     }
-    let lhs = Operand(base: a, stride: lda, transposed: transposeA)
-    let rhs = Operand(base: b, stride: ldb, transposed: transposeB)
-    let split = WorkSplit(m: m, n: n, k: k, threads: threads)
+    // A product with few columns and many rows is computed as Cᵀ = op(B)ᵀ op(A)ᵀ when that turns a
+    // transposed A (packed from short pieces of many rows) into an untransposed B (packed from whole
+    // rows): Xᵀ dscores with X (49,000, 3,073) and 10 classes streams X row by row this way.
+    if transposeA && n < 2 * Blocking.nr && m > n {
+        blockedProduct(Operand(base: b, stride: ldb, transposed: !transposeB), Operand(base: a, stride: lda, transposed: false),
+                       m: n, n: m, k: k, beta: beta, c: c, rowStride: 1, columnStride: ldc, threads: threads)
+    } else {
+        blockedProduct(Operand(base: a, stride: lda, transposed: transposeA), Operand(base: b, stride: ldb, transposed: transposeB),
+                       m: m, n: n, k: k, beta: beta, c: c, rowStride: ldc, columnStride: 1, threads: threads)
+    }
+}
+
+/// C = lhs rhs + beta C, where lhs is op(A) (m, k), rhs is op(B) (k, n), and entry (i, j) of C is
+/// at `c + i * rowStride + j * columnStride`: the loops of Goto and van de Geijn described above.
+func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
+                    c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads: Int) {
+    if m <= Blocking.mc {
+        shortProduct(lhs, rhs, m: m, n: n, k: k, beta: beta, c: c, rowStride: rowStride, columnStride: columnStride,
+                     threads: threads)
+        return
+    }
+    let panels = (m + Blocking.mr - 1) / Blocking.mr
+    let threads = threadCount(m: m, n: n, k: k, requested: threads, parts: panels)
     let kcMax = Swift.min(Blocking.kc, k)
     let ncMax = Swift.min(Blocking.nc, n)
     let mcMax = Swift.min(Blocking.mc, m)
-    let packedB = PackingBuffer(count: kcMax * roundUp(ncMax, Blocking.nr))
-    let packedA = (0 ..< split.threads).map { _ in PackingBuffer(count: kcMax * roundUp(mcMax, Blocking.mr)) }
+    let packedB = PackingBuffer(count: roundUp(ncMax, Blocking.nr) / Blocking.nr * sliverStride(kcMax))
+    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(mcMax, Blocking.mr) / Blocking.mr * panelStride(kcMax)) }
     defer {
         packedB.deallocate()
         for buffer in packedA { buffer.deallocate() }
@@ -71,36 +99,32 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         for pc in stride(from: 0, to: k, by: Blocking.kc) {
             let kc = Swift.min(Blocking.kc, k - pc)
             let sliceBeta = pc == 0 ? beta : 1
-            split.run { t in
-                let part = share(t, of: slivers, among: split.threads)
+            // The threads pack a share of the slivers each, then all use all of them.
+            runConcurrently(threads: threads) { t in
+                let part = share(t, of: slivers, among: threads)
                 guard !part.isEmpty else { return }
                 let first = part.lowerBound * Blocking.nr
                 packPanelB(rhs, row: pc, depth: kc, column: jc + first,
                            width: Swift.min(part.upperBound * Blocking.nr, nc) - first,
-                           into: packedB.base + first * kc)
+                           into: packedB.base + part.lowerBound * sliverStride(kc))
             }
-            split.run { t in
-                let rowRange: Range<Int>, sliverRange: Range<Int>
-                if split.byRows {
-                    let panels = share(t, of: (m + Blocking.mr - 1) / Blocking.mr, among: split.threads)
-                    rowRange = panels.lowerBound * Blocking.mr ..< Swift.min(panels.upperBound * Blocking.mr, m)
-                    sliverRange = 0 ..< slivers
-                } else {
-                    rowRange = 0 ..< m
-                    sliverRange = share(t, of: slivers, among: split.threads)
-                }
-                guard !rowRange.isEmpty && !sliverRange.isEmpty else { return }
+            // Each thread takes a share of the row panels of C, packing its own blocks of A.
+            runConcurrently(threads: threads) { t in
+                let ownPanels = share(t, of: panels, among: threads)
+                let rowRange = ownPanels.lowerBound * Blocking.mr ..< Swift.min(ownPanels.upperBound * Blocking.mr, m)
+                guard !rowRange.isEmpty else { return }
                 let blockA = packedA[t].base
                 for ic in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: Blocking.mc) {
                     let mc = Swift.min(Blocking.mc, rowRange.upperBound - ic)
                     packBlockA(lhs, row: ic, height: mc, column: pc, depth: kc, into: blockA)
-                    for s in sliverRange {
-                        let sliver = packedB.base + s * Blocking.nr * kc
+                    for s in 0 ..< slivers {
+                        let sliver = packedB.base + s * sliverStride(kc)
                         let width = Swift.min(Blocking.nr, nc - s * Blocking.nr)
                         for panel in 0 ..< (mc + Blocking.mr - 1) / Blocking.mr {
                             let i = ic + panel * Blocking.mr
-                            microKernel(depth: kc, panel: blockA + panel * Blocking.mr * kc, sliver: sliver,
-                                        c: c + i * ldc + jc + s * Blocking.nr, ldc: ldc,
+                            microKernel(depth: kc, panel: blockA + panel * panelStride(kc), sliver: sliver,
+                                        c: c + i * rowStride + (jc + s * Blocking.nr) * columnStride,
+                                        rowStride: rowStride, columnStride: columnStride,
                                         height: Swift.min(Blocking.mr, m - i), width: width, beta: sliceBeta)
                         }
                     }
@@ -110,50 +134,70 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     }
 }
 
-// MARK: - Blocking and threads
-
-/// Tile and block sizes, chosen for AVX2 (16 vector registers of 4 doubles) and measured on the
-/// reference machine (48 KiB L1d and 1 MiB L2 per core, 32 MiB shared L3).
-enum Blocking {
-    /// Rows of the micro-tile: 6 x 8 accumulators are 12 registers of 4 lanes, leaving 4 for one
-    /// row of B (2 registers) and a broadcast entry of A.
-    static let mr = 6
-    /// Columns of the micro-tile: two 4-lane vectors.
-    static let nr = 8
-    /// Depth of a packed slice: a KC x NR sliver of B (16 KiB) stays in L1 while the panels of A stream by.
-    static let kc = 256
-    /// Rows of a packed block of A: MC x KC (240 KiB) stays in L2.
-    static let mc = 120
-    /// Columns of a packed panel of B: KC x NC (8 MiB) stays in L3.
-    static let nc = 4096
+/// The same product when op(A) has at most MC rows, so that all of it fits one packed block.
+///
+/// Each sliver of B then meets only the few panels of that block, and packing the whole KC x NC panel
+/// of B first would write it out to L3 and read it back for little reuse. Instead each thread packs
+/// its own slivers a group at a time (a group stays in L2) and uses them at once; the threads split
+/// the slivers. Xᵀ dscores, computed as Cᵀ (10, 3,073) = dscoresᵀ X, runs this way.
+func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
+                  c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads requested: Int) {
+    let slivers = (n + Blocking.nr - 1) / Blocking.nr
+    let threads = threadCount(m: m, n: n, k: k, requested: requested, parts: slivers)
+    let kcMax = Swift.min(Blocking.kc, k)
+    let group = Blocking.sliverGroup
+    let packedA = PackingBuffer(count: roundUp(m, Blocking.mr) / Blocking.mr * panelStride(kcMax))
+    let packedB = (0 ..< threads).map { _ in PackingBuffer(count: group * sliverStride(kcMax)) }
+    defer {
+        packedA.deallocate()
+        for buffer in packedB { buffer.deallocate() }
+    }
+    for pc in stride(from: 0, to: k, by: Blocking.kc) {
+        let kc = Swift.min(Blocking.kc, k - pc)
+        let sliceBeta = pc == 0 ? beta : 1
+        packBlockA(lhs, row: 0, height: m, column: pc, depth: kc, into: packedA.base)
+        runConcurrently(threads: threads) { t in
+            let part = share(t, of: slivers, among: threads)
+            for first in stride(from: part.lowerBound, to: part.upperBound, by: group) {
+                let last = Swift.min(first + group, part.upperBound)
+                let j0 = first * Blocking.nr
+                packPanelB(rhs, row: pc, depth: kc, column: j0, width: Swift.min(last * Blocking.nr, n) - j0,
+                           into: packedB[t].base)
+                for s in first ..< last {
+                    let sliver = packedB[t].base + (s - first) * sliverStride(kc)
+                    let j = s * Blocking.nr
+                    for i in stride(from: 0, to: m, by: Blocking.mr) {
+                        microKernel(depth: kc, panel: packedA.base + i / Blocking.mr * panelStride(kc), sliver: sliver,
+                                    c: c + i * rowStride + j * columnStride, rowStride: rowStride, columnStride: columnStride,
+                                    height: Swift.min(Blocking.mr, m - i), width: Swift.min(Blocking.nr, n - j), beta: sliceBeta)
+                    }
+                }
+            }
+        }
+    }
 }
 
-/// How a product is shared among threads: how many, and whether they split the rows of C or the
-/// slivers of B.
-struct WorkSplit {
-    /// Products with fewer multiply-adds than this stay on one thread: waking a second thread costs
-    /// some tens of microseconds, as long as about a million multiply-adds take.
-    static let minimumWorkPerThread = 1 << 20
+// MARK: - Blocking and threads
 
-    let threads: Int
-    let byRows: Bool
+/// Products with fewer multiply-adds per thread than this stay on fewer threads: waking a thread
+/// costs some tens of microseconds, as long as about a million multiply-adds take.
+let minimumWorkPerThread = 1 << 20
 
-    init(m: Int, n: Int, k: Int, threads requested: Int) {
-        let panels = (m + Blocking.mr - 1) / Blocking.mr
-        let slivers = (Swift.min(n, Blocking.nc) + Blocking.nr - 1) / Blocking.nr
-        let work = Double(m) * Double(n) * Double(k)
-        let affordable = Int(Swift.min(work / Double(WorkSplit.minimumWorkPerThread), Double(requested)))
-        byRows = panels >= 2 * slivers || panels >= 4 * Swift.max(affordable, 1)
-        threads = Swift.max(1, Swift.min(affordable, byRows ? panels : slivers))
-    }
+/// How many threads an (m, k) x (k, n) product is worth: at most `requested`, at most one per
+/// `parts` (row panels or column slivers, whichever the threads split), and at least a million
+/// multiply-adds each.
+func threadCount(m: Int, n: Int, k: Int, requested: Int, parts: Int) -> Int {
+    let work = Double(m) * Double(n) * Double(k)
+    let affordable = Int(Swift.min(work / Double(minimumWorkPerThread), Double(requested)))
+    return Swift.max(1, Swift.min(affordable, parts))
+}
 
-    /// Runs `body(t)` for t in 0 ..< threads, concurrently when there is more than one.
-    func run(_ body: (Int) -> Void) {
-        if threads == 1 {
-            body(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: threads, execute: body)
-        }
+/// Runs `body(t)` for t in 0 ..< threads, concurrently when there is more than one.
+func runConcurrently(threads: Int, _ body: (Int) -> Void) {
+    if threads == 1 {
+        body(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: threads, execute: body)
     }
 }
 

@@ -168,3 +168,8 @@ private func laneExtreme(_ p: UnsafePointer<Double>, _ n: Int, largest: Bool) ->
     }
     return best
 }
+
+/// Four entries from `p` on, as one vector (defined here, beside its callers, so that debug builds,
+/// compiled file by file, inline it).
+@inline(__always)
+private func loadLane(_ p: UnsafePointer<Double>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }

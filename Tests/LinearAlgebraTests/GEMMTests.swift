@@ -69,11 +69,11 @@ final class GEMMTests: XCTestCase {
     /// One thread or several: the same bits, for products split by rows of C and by columns.
     func testThreadCountDoesNotChangeTheResult() {
         var rng = SeededGenerator(seed: 14)
-        // (m, k, n) and the split the product must get with two threads.
-        for (m, k, n, byRows) in [(257, 300, 301, true), (2000, 40, 30, true), (5, 400, 2000, false)] {
-            let split = WorkSplit(m: m, n: n, k: k, threads: 2)
-            XCTAssertEqual(split.threads, 2, "(\(m), \(k), \(n)) must be large enough to use two threads")
-            XCTAssertEqual(split.byRows, byRows, "(\(m), \(k), \(n)) split")
+        // Split by row panels, and (m <= MC = 120, `shortProduct`) by column slivers.
+        for (m, k, n) in [(257, 300, 301), (2000, 40, 30), (5, 400, 2000), (120, 100, 300)] {
+            let parts = m > Blocking.mc ? (m + Blocking.mr - 1) / Blocking.mr : (n + Blocking.nr - 1) / Blocking.nr
+            XCTAssertEqual(threadCount(m: m, n: n, k: k, requested: 2, parts: parts), 2,
+                           "(\(m), \(k), \(n)) must be large enough to use two threads")
             let a = Matrix.gaussian(m, k, using: &rng), b = Matrix.gaussian(k, n, using: &rng)
             let c0 = Matrix.gaussian(m, n, using: &rng)
             var one = c0, two = c0, three = c0
@@ -83,7 +83,14 @@ final class GEMMTests: XCTestCase {
             XCTAssertEqual(one, two, "(\(m), \(k), \(n)): 1 and 2 threads differ")
             XCTAssertEqual(one, three, "(\(m), \(k), \(n)): 1 and 3 threads differ")
         }
-        XCTAssertEqual(WorkSplit(m: 8, n: 8, k: 8, threads: 2).threads, 1, "small products stay on one thread")
+        XCTAssertEqual(threadCount(m: 8, n: 8, k: 8, requested: 2, parts: 2), 1, "small products stay on one thread")
+        // Aᵀ B with few columns is computed as Cᵀ = Bᵀ A, split by the columns of Cᵀ.
+        let a = Matrix.gaussian(300, 2000, using: &rng), b = Matrix.gaussian(300, 10, using: &rng)
+        var one = Matrix.zeros(2000, 10), two = one
+        gemmInto(&one, a, b, transposeA: true, beta: 0, threads: 1)
+        gemmInto(&two, a, b, transposeA: true, beta: 0, threads: 2)
+        XCTAssertEqual(one, two, "Aᵀ B (2000, 300, 10): 1 and 2 threads differ")
+        assertClose(one, reference(a, b, true, false).0, tolerance: reference(a, b, true, false).1, "Aᵀ B (2000, 300, 10)")
     }
 
     func testParallelismSettingIsAtLeastOne() {
@@ -136,12 +143,12 @@ final class GEMMTests: XCTestCase {
         return (Matrix(rows: m, cols: n, c), Matrix(rows: m, cols: n, bound))
     }
 
-    private func gemmInto(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, beta: Double, threads: Int) {
+    private func gemmInto(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, transposeA: Bool = false, beta: Double, threads: Int) {
         let (m, n) = (c.rows, c.cols)
         c.withUnsafeMutableBufferPointer { pc in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
-                    gemm(transposeA: false, transposeB: false, m: m, n: n, k: a.cols,
+                    gemm(transposeA: transposeA, transposeB: false, m: m, n: n, k: transposeA ? a.rows : a.cols,
                          a: pa.baseAddress, lda: a.cols, b: pb.baseAddress, ldb: b.cols,
                          beta: beta, c: pc.baseAddress, ldc: n, threads: threads)
                 }
