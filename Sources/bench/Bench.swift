@@ -17,7 +17,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs per workload and thread count (after one warm-up run); default 7, 3 with --quick.")
     var repeats: Int?
 
-    @Option(name: .customLong("only"), help: "Run only these workloads: gemm, knn, softmax, twolayer (repeatable).")
+    @Option(name: .customLong("only"), help: """
+        Run only these workloads: gemm, knn, softmax, twolayer, and knnfull (the full CIFAR-10 \
+        distances, not run by default) (repeatable).
+        """)
     var families: [Workload.Family] = []
 
     @Option(name: .customLong("size"), help: "GEMM sizes n (repeatable); default 256, 512, 1024, 2048.")
@@ -38,7 +41,7 @@ struct Bench: ParsableCommand {
         let sizes = self.sizes.isEmpty ? (quick ? [256, 512, 1024] : [256, 512, 1024, 2048]) : self.sizes
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = self.threadCounts.isEmpty ? Array(Set([1, cores])).sorted() : self.threadCounts
-        let families = self.families.isEmpty ? Workload.Family.allCases : self.families
+        let families = self.families.isEmpty ? Workload.Family.byDefault : self.families
         var workloads: [Workload] = []
         for family in Workload.Family.allCases where families.contains(family) {
             switch family {
@@ -46,13 +49,17 @@ struct Bench: ParsableCommand {
             case .knn: workloads.append(.knn)
             case .softmax: workloads.append(.softmax)
             case .twolayer: workloads.append(.twoLayer)
+            case .knnfull: workloads.append(.knnFull)
             }
         }
 
         let numpy = NumPyRunner(script: URL(fileURLWithPath: numpyScript))
         let numpyMissing = noNumPy ? "not run (--no-numpy)" : numpy.availability()
         print("Machine: \(machineDescription())")
-        print("Runs: \(repeats) timed after one warm-up; times are medians (fastest–slowest) per run\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")")
+        print("""
+            Runs: \(repeats) timed after one warm-up (a warm-up over 5 s counts as the first timed run); \
+            times are medians (fastest–slowest) per run\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
+            """)
         print("")
         print("| workload | threads | Swift | numpy | numpy / Swift | Swift GFLOP/s | numpy GFLOP/s |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -25,14 +25,15 @@ func milliseconds(_ seconds: Double) -> String {
 
 /// Times `repeats` runs after one warm-up run. A run shorter than `minimumSeconds` is repeated until
 /// it lasts that long, and counts as the mean, so that short workloads are not lost in timer noise.
-func measure(repeats: Int, minimumSeconds: Double, _ run: () -> Double, sink: inout Double) -> Timing {
+/// A warm-up run longer than `longSeconds` counts as the first timed run instead.
+func measure(repeats: Int, minimumSeconds: Double, longSeconds: Double = 5, _ run: () -> Double, sink: inout Double) -> Timing {
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
     var start = now()
     sink += run()
     let once = now() - start
     let inner = Swift.max(1, Int((minimumSeconds / Swift.max(once, 1e-9)).rounded(.up)))
-    var seconds: [Double] = []
-    for _ in 0 ..< repeats {
+    var seconds: [Double] = once > longSeconds ? [once] : []
+    while seconds.count < repeats {
         start = now()
         for _ in 0 ..< inner { sink += run() }
         seconds.append((now() - start) / Double(inner))
