@@ -69,7 +69,10 @@ struct Bench: ParsableCommand {
             let run = workload.prepare()
             for threads in threadCounts {
                 Parallelism.threadCount = threads
-                let swift = measure(repeats: repeats, minimumSeconds: minimumSeconds, run, sink: &sink)
+                // Half the Swift runs before NumPy's and half after, so that a change of load on the
+                // machine meets both sides alike.
+                var stopwatch = Stopwatch(minimumSeconds: minimumSeconds, run)
+                stopwatch.time(until: (repeats + 1) / 2)
                 var numpyTiming: Timing?
                 if numpyMissing == nil {
                     let report = try numpy.measure(workload.numpyArguments, threads: threads, repeats: repeats,
@@ -77,6 +80,9 @@ struct Bench: ParsableCommand {
                     numpyTiming = Timing(seconds: report.times)
                     blas = (report.numpy, report.blas, report.core)
                 }
+                stopwatch.time(until: repeats)
+                sink += stopwatch.sink
+                let swift = stopwatch.timing
                 func rate(_ timing: Timing?) -> String {
                     guard let timing, let flops = workload.flops else { return "" }
                     return String(format: "%.1f", flops / timing.median / 1e9)

@@ -23,22 +23,40 @@ func milliseconds(_ seconds: Double) -> String {
     return ms >= 100 ? String(format: "%.0f", ms) : ms >= 10 ? String(format: "%.1f", ms) : String(format: "%.2f", ms)
 }
 
-/// Times `repeats` runs after one warm-up run. A run shorter than `minimumSeconds` is repeated until
-/// it lasts that long, and counts as the mean, so that short workloads are not lost in timer noise.
-/// A warm-up run longer than `longSeconds` counts as the first timed run instead.
-func measure(repeats: Int, minimumSeconds: Double, longSeconds: Double = 5, _ run: () -> Double, sink: inout Double) -> Timing {
-    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
-    var start = now()
-    sink += run()
-    let once = now() - start
-    let inner = Swift.max(1, Int((minimumSeconds / Swift.max(once, 1e-9)).rounded(.up)))
-    var seconds: [Double] = once > longSeconds ? [once] : []
-    while seconds.count < repeats {
-        start = now()
-        for _ in 0 ..< inner { sink += run() }
-        seconds.append((now() - start) / Double(inner))
+/// Times runs of a workload: one warm-up run, then timed runs in as many batches as asked, so that
+/// the Swift runs can be split around the NumPy ones and both meet the same load on a shared machine.
+///
+/// A run shorter than `minimumSeconds` is repeated until it lasts that long and counts as the mean,
+/// so that short workloads are not lost in timer noise; a warm-up run longer than `longSeconds`
+/// counts as the first timed run instead of being thrown away.
+struct Stopwatch {
+    private let run: () -> Double
+    private var inner = 1
+    private(set) var seconds: [Double] = []
+    /// Sums what the runs return, so that the optimiser cannot drop them.
+    private(set) var sink = 0.0
+
+    init(minimumSeconds: Double, longSeconds: Double = 5, _ run: @escaping () -> Double) {
+        self.run = run
+        let start = Stopwatch.now()
+        sink += run()
+        let once = Stopwatch.now() - start
+        inner = Swift.max(1, Int((minimumSeconds / Swift.max(once, 1e-9)).rounded(.up)))
+        if once > longSeconds { seconds.append(once) }
     }
-    return Timing(seconds: seconds)
+
+    /// Times runs until there are `total` in all.
+    mutating func time(until total: Int) {
+        while seconds.count < total {
+            let start = Stopwatch.now()
+            for _ in 0 ..< inner { sink += run() }
+            seconds.append((Stopwatch.now() - start) / Double(inner))
+        }
+    }
+
+    var timing: Timing { Timing(seconds: seconds) }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 }
 
 /// Runs `numpy_bench.py` with python3, one process per workload and thread count.
