@@ -15,8 +15,16 @@ import Foundation
 public enum Parallelism {
     /// The most threads a product uses, at least 1. Safe to read and set from any thread.
     public static var threadCount: Int {
-        get { lock.withLock { storedThreadCount } }
-        set { lock.withLock { storedThreadCount = Swift.max(newValue, 1) } }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return storedThreadCount
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            storedThreadCount = Swift.max(newValue, 1)
+        }
     }
 
     private static let lock = NSLock()
