@@ -55,7 +55,7 @@ struct Bench: ParsableCommand {
 
         let numpy = NumPyRunner(script: URL(fileURLWithPath: numpyScript))
         let numpyMissing = noNumPy ? "not run (--no-numpy)" : numpy.availability()
-        print("Machine: \(machineDescription())")
+        print("Machine: \(machineDescription())\(loadAverage().map { String(format: "; load average %.2f at the start", $0) } ?? "")")
         print("""
             Runs: \(repeats) timed after one warm-up (a warm-up over 5 s counts as the first timed run); \
             times are medians (fastest–slowest) per run\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
@@ -96,6 +96,10 @@ struct Bench: ParsableCommand {
             let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0)" } ?? "OPENBLAS_CORETYPE unset"
             print("")
             print("numpy \(version), \(config); OpenBLAS kernel in use: \(core) (\(coretype))")
+        }
+        if let load = loadAverage() {
+            print(String(format: "Load average %.2f at the end, on %d cores; bench accounts for up to its thread count, and more means other programs ran too.",
+                         load, ProcessInfo.processInfo.activeProcessorCount))
         }
         if sink.isNaN { print("(a workload produced NaN)") }
     }

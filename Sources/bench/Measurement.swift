@@ -132,3 +132,10 @@ func machineDescription() -> String {
     let memory = Double(info.physicalMemory) / Double(1 << 30)
     return "\(model), \(info.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, \(info.operatingSystemVersionString)"
 }
+
+/// The one-minute load average (runnable processes, ours included), to tell a quiet machine from a
+/// busy one; nil where the system does not say.
+func loadAverage() -> Double? {
+    var load = [0.0]
+    return getloadavg(&load, 1) == 1 ? load[0] : nil
+}
