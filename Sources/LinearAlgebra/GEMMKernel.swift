@@ -33,7 +33,6 @@ enum Blocking {
     static let nc = 4096
 }
 
-
 /// Entries from one packed panel of A to the next, for panels `depth` deep.
 @inline(__always)
 func panelStride(_ depth: Int) -> Int { Blocking.mr * depth }
