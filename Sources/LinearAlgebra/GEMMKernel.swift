@@ -29,8 +29,11 @@ enum Blocking {
     /// Slivers of B packed together from the same rows: 16 x 16 KiB stays in L2, and each row of B
     /// is read in pieces of 16 cache lines.
     static let sliverGroup = 16
-    /// Columns of a packed panel of B: KC x NC (8 MiB) stays in L3.
-    static let nc = 4096
+    /// Columns of a packed panel of B: KC x NC is 1 MiB. Panels of 8 MiB ran as fast on a quiet
+    /// machine, but lost 10-20 % while another program streamed through the shared L3: one thread
+    /// did 2,048^3 at 57 GFLOP/s with 1 MiB panels and 52 with 8 MiB, and the kNN product
+    /// 500 x 3,072 x 5,000 (Bᵀ) at 54-60 against 46-50.
+    static let nc = 512
 }
 
 /// Entries from one packed panel of A to the next, for panels `depth` deep.

@@ -3,7 +3,7 @@ import XCTest
 
 /// The packed, blocked, threaded GEMM against a plain triple loop, over seeded random shapes chosen to
 /// hit every edge of the tiling: 1 x 1, vectors, tall-skinny, primes, and sizes just around the
-/// micro-tile (MR = 6, NR = 8) and the cache blocks (KC = 256, MC = 120, NC = 4096).
+/// micro-tile (MR = 6, NR = 8) and the cache blocks (KC = 256, MC = 120, NC = 512).
 final class GEMMTests: XCTestCase {
     /// All four transpose combinations for each shape (m, k, n) = op(A) (m, k) times op(B) (k, n).
     func testMatmulMatchesTripleLoopForEdgeShapes() {
@@ -14,7 +14,7 @@ final class GEMMTests: XCTestCase {
             (5, 3, 7), (6, 4, 8), (7, 5, 9), (12, 2, 16), (13, 9, 17),
             (6, 255, 8), (7, 256, 9), (5, 257, 7), (11, 513, 3),
             (119, 20, 15), (120, 21, 16), (121, 22, 17), (241, 13, 10),
-            (500, 3, 2), (2, 3, 500), (3, 5, 4097),
+            (500, 3, 2), (2, 3, 500), (3, 5, 513), (130, 7, 515), (127, 9, 1031),
         ]
         for (m, k, n) in shapes { checkAllTransposes(m, k, n, &rng) }
     }
