@@ -24,7 +24,7 @@ public struct Matrix: Equatable, Sendable {
         precondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows), \(cols))")
         self.rows = rows
         self.cols = cols
-        self.buffer = Array(repeating: value, count: rows * cols)
+        self.buffer = [Double](largeStorage: rows * cols) { $0.initialize(repeating: value) }
     }
 
     /// A matrix of the given shape from its entries in row-major order.
@@ -44,10 +44,7 @@ public struct Matrix: Equatable, Sendable {
     init(rows: Int, cols: Int, filling fill: (UnsafeMutableBufferPointer<Double>) -> Void) {
         self.rows = rows
         self.cols = cols
-        self.buffer = [Double](unsafeUninitializedCapacity: rows * cols) { storage, initialized in
-            fill(storage)
-            initialized = rows * cols
-        }
+        self.buffer = [Double](largeStorage: rows * cols, fill)
     }
 
     /// A matrix from nested rows, e.g. `Matrix([[1, 2], [3, 4]])` is (2, 2).

@@ -23,7 +23,7 @@ public func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transpose
         matmul: inner dimensions differ: \(transposeA ? "aᵀ" : "a") \(transposeA ? "(\(m), \(k))" : a.shapeDescription) \
         and \(transposeB ? "bᵀ" : "b") \(transposeB ? "(\(kb), \(n))" : b.shapeDescription)
         """)
-    let values = [Double](unsafeUninitializedCapacity: m * n) { pc, initialized in
+    let values = [Double](largeStorage: m * n) { pc in
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
@@ -31,7 +31,6 @@ public func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transpose
                      beta: 0, c: pc.baseAddress, ldc: n)
             }
         }
-        initialized = m * n
     }
     return Matrix(rows: m, cols: n, values)
 }

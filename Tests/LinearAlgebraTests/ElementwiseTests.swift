@@ -122,6 +122,24 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(b, Matrix([[22, 44], [26, 48]]))
     }
 
+    /// Matrices of 4 MiB and more get their storage with the huge-page advice (Linux): the advice must
+    /// change nothing but speed, whatever the buffer's alignment.
+    func testLargeMatricesHoldTheirValues() {
+        for count in [(1 << 19) - 1, 1 << 19, (1 << 19) + 3, 3 << 19] {
+            let filled = Matrix(rows: 1, cols: count, repeating: 2.5)
+            XCTAssertEqual(filled.sum(), 2.5 * Double(count))
+            XCTAssertEqual(filled.min(), 2.5)
+            XCTAssertEqual(filled.max(), 2.5)
+            let doubled = filled + filled
+            XCTAssertEqual(doubled.storage.first, 5)
+            XCTAssertEqual(doubled.storage.last, 5)
+            XCTAssertEqual(doubled.sum(), 5 * Double(count))
+        }
+        let product = matmul(Matrix.ones(1100, 3), Matrix.ones(3, 1000))
+        XCTAssertEqual(product.min(), 3)
+        XCTAssertEqual(product.max(), 3)
+    }
+
     // MARK: - Helpers
 
     /// op(a, b) entry by entry with NumPy broadcasting, by subscripts.
