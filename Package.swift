@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["numpy_bench.py"],
+            exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
 
         // Tests.
