@@ -38,7 +38,9 @@ extension Matrix {
     static func combine(_ a: Matrix, _ s: Double, _ op: (Double, Double) -> Double) -> Matrix {
         Matrix(rows: a.rows, cols: a.cols) { out in
             a.buffer.withUnsafeBufferPointer { pa in
-                for i in 0 ..< out.count { out[i] = op(pa[i], s) }
+                inChunks(out.count) { range in
+                    for i in range { out[i] = op(pa[i], s) }
+                }
             }
         }
     }
@@ -61,12 +63,15 @@ extension Matrix {
     @inlinable @inline(__always)
     mutating func update(with s: Double, _ op: (Double, Double) -> Double) {
         buffer.withUnsafeMutableBufferPointer { out in
-            for i in 0 ..< out.count { out[i] = op(out[i], s) }
+            inChunks(out.count) { range in
+                for i in range { out[i] = op(out[i], s) }
+            }
         }
     }
 
     /// out (r, c) = op(a, b) with a (ar, ac) and b (br, bc) broadcast to (r, c). The shapes are already
-    /// checked. Each case has an inner loop over contiguous entries that the compiler vectorises.
+    /// checked. Each case has an inner loop over contiguous entries that the compiler vectorises, and
+    /// large results are cut into bands of rows for several threads (`inChunks`).
     /// `a` may be `out` itself (in-place updates read each entry before writing it).
     @inlinable @inline(__always)
     static func broadcast(_ a: UnsafeBufferPointer<Double>, _ ar: Int, _ ac: Int,
@@ -75,18 +80,22 @@ extension Matrix {
                           _ op: (Double, Double) -> Double) {
         guard r > 0 && c > 0, let pa = a.baseAddress, let pb = b.baseAddress, let po = out.baseAddress else { return }
         if ar == br && ac == bc {
-            for i in 0 ..< r * c { po[i] = op(pa[i], pb[i]) }
+            inChunks(r * c) { range in
+                for i in range { po[i] = op(pa[i], pb[i]) }
+            }
             return
         }
         // Row strides are 0 for a broadcast row vector; a column vector (one entry per row) is read as a scalar.
         let (aStep, bStep) = (ar == 1 ? 0 : ac, br == 1 ? 0 : bc)
-        for i in 0 ..< r {
-            let x = pa + i * aStep, y = pb + i * bStep, o = po + i * c
-            switch (ac == c, bc == c) {
-            case (true, true): for j in 0 ..< c { o[j] = op(x[j], y[j]) }
-            case (true, false): let t = y[0]; for j in 0 ..< c { o[j] = op(x[j], t) }
-            case (false, true): let s = x[0]; for j in 0 ..< c { o[j] = op(s, y[j]) }
-            case (false, false): let v = op(x[0], y[0]); for j in 0 ..< c { o[j] = v }
+        inChunks(r, entriesEach: c) { rows in
+            for i in rows {
+                let x = pa + i * aStep, y = pb + i * bStep, o = po + i * c
+                switch (ac == c, bc == c) {
+                case (true, true): for j in 0 ..< c { o[j] = op(x[j], y[j]) }
+                case (true, false): let t = y[0]; for j in 0 ..< c { o[j] = op(x[j], t) }
+                case (false, true): let s = x[0]; for j in 0 ..< c { o[j] = op(s, y[j]) }
+                case (false, false): let v = op(x[0], y[0]); for j in 0 ..< c { o[j] = v }
+                }
             }
         }
     }
@@ -141,7 +150,9 @@ extension Matrix {
     func applying(_ transform: (Double) -> Double) -> Matrix {
         Matrix(rows: rows, cols: cols) { out in
             buffer.withUnsafeBufferPointer { p in
-                for i in 0 ..< out.count { out[i] = transform(p[i]) }
+                inChunks(out.count) { range in
+                    for i in range { out[i] = transform(p[i]) }
+                }
             }
         }
     }

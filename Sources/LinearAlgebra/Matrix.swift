@@ -24,7 +24,11 @@ public struct Matrix: Equatable, Sendable {
         precondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows), \(cols))")
         self.rows = rows
         self.cols = cols
-        self.buffer = [Double](largeStorage: rows * cols) { $0.initialize(repeating: value) }
+        self.buffer = [Double](largeStorage: rows * cols) { storage in
+            inChunks(storage.count) { range in
+                UnsafeMutableBufferPointer(rebasing: storage[range]).initialize(repeating: value)
+            }
+        }
     }
 
     /// A matrix of the given shape from its entries in row-major order.

@@ -94,7 +94,9 @@ extension Matrix {
             buffer.withUnsafeBufferPointer { p in
                 // No address means no entries: then there are no rows either (callers handle cols == 0).
                 guard let base = p.baseAddress else { return }
-                for i in 0 ..< out.count { out[i] = reduce(base + i * c, c) }
+                inChunks(out.count, entriesEach: c) { rows in
+                    for i in rows { out[i] = reduce(base + i * c, c) }
+                }
             }
         }
     }

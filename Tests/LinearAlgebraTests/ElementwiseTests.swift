@@ -140,6 +140,31 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(product.max(), 3)
     }
 
+    /// Results of two million entries and more are computed by two threads in bands: the same
+    /// entries as on one thread, bit for bit, in every broadcast case and reduction along rows.
+    func testThreadedElementwiseMatchesOneThread() {
+        var rng = SeededGenerator(seed: 24)
+        let a = Matrix.gaussian(1100, 2000, using: &rng)
+        let row = Matrix.gaussian(1, 2000, using: &rng), column = Matrix.gaussian(1100, 1, using: &rng)
+        func all() -> [Matrix] {
+            var updated = a
+            updated -= row
+            updated *= 1.5
+            return [a + a, a - row, column * a, column + row, a / 3, exp(a), a.maximum(0), updated,
+                    a.sum(axis: 1), a.max(axis: 1), Matrix(rows: 1100, cols: 2000, repeating: 0.25)]
+        }
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        Parallelism.threadCount = 1
+        let one = all()
+        Parallelism.threadCount = 2
+        let two = all()
+        for (index, (x, y)) in zip(one, two).enumerated() {
+            XCTAssertEqual(x, y, "operation \(index): one and two threads differ")
+        }
+        XCTAssertEqual(one[3], loop(column, row, +), "the outer sum, threaded")
+    }
+
     // MARK: - Helpers
 
     /// op(a, b) entry by entry with NumPy broadcasting, by subscripts.
