@@ -11,7 +11,7 @@ import Glibc
 /// one 4 KiB page per fault as it is first written: for a (500, 5,000) result that is 5,000 faults,
 /// which cost more than the arithmetic that fills it (the no-loop kNN distances spent 39 ms in
 /// five such elementwise steps where NumPy spent 6). Transparent huge pages cut the faults 512-fold,
-/// but on systems set to `madvise` (the Debian default) only for memory that asks for them, as NumPy
+/// but on systems set to `madvise` (as the project's machine is) only for memory that asks for them, as NumPy
 /// does for every array of 4 MiB or more. This does the same for the matrices built here.
 
 extension Array where Element == Double {
