@@ -36,14 +36,17 @@ let workbookTrack: String = {
 // MARK: - Build settings
 
 /// On x86-64 the SIMD fused multiply-add needs a target CPU with FMA (without it each lane becomes a
-/// library call, about 125 times slower); arm64 has FMA without any flag.
+/// call to the C library's `fma` and the GEMM runs at about 1 GFLOP/s instead of 60); `haswell` (AVX2
+/// and FMA, 2013 and later) is what the kernel is tuned for. arm64 has FMA without any flag.
 var cpuSettings: [SwiftSetting] = []
 #if arch(x86_64)
 cpuSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 #endif
 
 /// The given numeric modules are optimised in debug builds too: unoptimised generic numeric code runs
-/// about 3,000 times slower, which would turn a student's `swift test` into a wait.
+/// about 3,000 times slower, which would turn a student's `swift test` into a wait. Debug builds still
+/// compile each file on its own, and the optimiser inlines only within a file, so a hot loop's helpers
+/// belong in the loop's file (see Sources/LinearAlgebra/GEMMKernel.swift).
 let numericSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 /// The student's code is not: in a debug build a crash in it prints its reason and line
@@ -60,6 +63,7 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -100,6 +104,13 @@ let package = Package(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Tools: `swift run -c release bench` times Swift against NumPy (Sources/bench/README.md).
+        .executableTarget(
+            name: "bench",
+            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["numpy_bench.py", "README.md"],
+            swiftSettings: numericSettings),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

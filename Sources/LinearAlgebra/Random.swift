@@ -59,7 +59,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// A uniform integer in 0 ..< bound, without modulo bias (Lemire's method).
     /// - Precondition: `bound > 0`.
     public mutating func integer(below bound: Int) -> Int {
-        precondition(bound > 0, "SeededGenerator.integer(below:): bound must be positive, not \(bound)")
+        require(bound > 0, "SeededGenerator.integer(below:): bound must be positive, not \(bound)")
         let b = UInt64(bound)
         var product = next().multipliedFullWidth(by: b)
         if product.low < b {
@@ -96,12 +96,16 @@ extension Matrix {
     /// Independent Gaussian entries with the given mean and standard deviation.
     public static func gaussian(_ rows: Int, _ cols: Int, mean: Double = 0, standardDeviation: Double = 1,
                                 using rng: inout SeededGenerator) -> Matrix {
-        Matrix(rows: rows, cols: cols, (0 ..< rows * cols).map { _ in mean + standardDeviation * rng.gaussian() })
+        Matrix(rows: rows, cols: cols) { out in
+            for i in 0 ..< out.count { out[i] = mean + standardDeviation * rng.gaussian() }
+        }
     }
 
     /// Independent uniform entries in [low, high).
     public static func uniform(_ rows: Int, _ cols: Int, low: Double = 0, high: Double = 1,
                                using rng: inout SeededGenerator) -> Matrix {
-        Matrix(rows: rows, cols: cols, (0 ..< rows * cols).map { _ in rng.uniform(low, high) })
+        Matrix(rows: rows, cols: cols) { out in
+            for i in 0 ..< out.count { out[i] = rng.uniform(low, high) }
+        }
     }
 }

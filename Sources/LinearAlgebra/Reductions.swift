@@ -4,33 +4,39 @@
 /// `axis: 1` reduces across the columns and gives a column vector (rows, 1): one value per row.
 /// Any other axis traps. Reducing an empty axis traps for `max`, `min` and `argmax` (no value exists)
 /// and gives 0 for `sum` (and NaN for `mean`, as 0 / 0).
+///
+/// Sums along a row, and over all entries, keep sixteen partial sums (four 4-lane vectors) that are
+/// added at the end, so that they run at the speed of memory; like NumPy's pairwise summation, this
+/// rounds differently from one running sum (and usually less). Maxima and minima are exact in any
+/// order; a NaN entry makes its maximum or minimum NaN, as in NumPy.
 extension Matrix {
     /// The sum of all entries.
     public func sum() -> Double {
-        storage.withUnsafeBufferPointer { p in
-            var total = 0.0
-            for x in p { total += x }
-            return total
-        }
+        buffer.withUnsafeBufferPointer { p in p.baseAddress.map { laneSum($0, p.count) } ?? 0 }
     }
 
     /// The mean of all entries (NaN for an empty matrix).
     public func mean() -> Double { sum() / Double(count) }
 
-    /// The largest entry. Traps on an empty matrix.
+    /// The largest entry (NaN if any entry is NaN). Traps on an empty matrix.
     public func max() -> Double {
-        precondition(count > 0, "Matrix.max(): the matrix is empty")
-        return storage.max()!
+        require(count > 0, "Matrix.max(): the matrix is empty")
+        return buffer.withUnsafeBufferPointer { laneExtreme($0.baseAddress!, $0.count, largest: true) }
     }
 
-    /// The smallest entry. Traps on an empty matrix.
+    /// The smallest entry (NaN if any entry is NaN). Traps on an empty matrix.
     public func min() -> Double {
-        precondition(count > 0, "Matrix.min(): the matrix is empty")
-        return storage.min()!
+        require(count > 0, "Matrix.min(): the matrix is empty")
+        return buffer.withUnsafeBufferPointer { laneExtreme($0.baseAddress!, $0.count, largest: false) }
     }
 
     /// Sums along `axis`: (1, cols) for axis 0, (rows, 1) for axis 1.
-    public func sum(axis: Int) -> Matrix { reduce(axis: axis, name: "sum", initial: 0) { $0 + $1 } }
+    public func sum(axis: Int) -> Matrix {
+        checkAxis(axis, "sum")
+        if count == 0 { return Matrix.zeros(axis == 0 ? 1 : rows, axis == 0 ? cols : 1) }
+        if axis == 1 { return alongRows { laneSum($0, $1) } }
+        return downColumns(initial: 0) { $0 + $1 }
+    }
 
     /// Means along `axis`: (1, cols) for axis 0, (rows, 1) for axis 1.
     public func mean(axis: Int) -> Matrix {
@@ -38,26 +44,30 @@ extension Matrix {
         return sum(axis: axis) / n
     }
 
-    /// Maxima along `axis`: (1, cols) for axis 0, (rows, 1) for axis 1.
+    /// Maxima along `axis`: (1, cols) for axis 0, (rows, 1) for axis 1. NaN where a NaN is reduced.
     public func max(axis: Int) -> Matrix {
-        precondition(axis == 0 ? rows > 0 : cols > 0, "Matrix.max(axis: \(axis)): shape \(shapeDescription) has no entries along that axis")
-        return reduce(axis: axis, name: "max", initial: -.infinity) { Swift.max($0, $1) }
+        checkAxis(axis, "max")
+        require(axis == 0 ? rows > 0 : cols > 0, "Matrix.max(axis: \(axis)): shape \(shapeDescription) has no entries along that axis")
+        if axis == 1 { return alongRows { laneExtreme($0, $1, largest: true) } }
+        return downColumns(initial: -.infinity) { greater($1, than: $0) ? $1 : $0 }
     }
 
-    /// Minima along `axis`: (1, cols) for axis 0, (rows, 1) for axis 1.
+    /// Minima along `axis`: (1, cols) for axis 0, (rows, 1) for axis 1. NaN where a NaN is reduced.
     public func min(axis: Int) -> Matrix {
-        precondition(axis == 0 ? rows > 0 : cols > 0, "Matrix.min(axis: \(axis)): shape \(shapeDescription) has no entries along that axis")
-        return reduce(axis: axis, name: "min", initial: .infinity) { Swift.min($0, $1) }
+        checkAxis(axis, "min")
+        require(axis == 0 ? rows > 0 : cols > 0, "Matrix.min(axis: \(axis)): shape \(shapeDescription) has no entries along that axis")
+        if axis == 1 { return alongRows { laneExtreme($0, $1, largest: false) } }
+        return downColumns(initial: .infinity) { greater($0, than: $1) ? $1 : $0 }
     }
 
     /// Index of the largest entry along `axis` (the first one on ties): `cols` indices for axis 0,
     /// `rows` indices for axis 1. `argmax(axis: 1)` turns class scores (N, C) into predictions.
     public func argmax(axis: Int) -> [Int] {
-        precondition(axis == 0 || axis == 1, "Matrix.argmax: axis must be 0 or 1, not \(axis)")
-        precondition(axis == 0 ? rows > 0 : cols > 0, "Matrix.argmax(axis: \(axis)): shape \(shapeDescription) has no entries along that axis")
+        checkAxis(axis, "argmax")
+        require(axis == 0 ? rows > 0 : cols > 0, "Matrix.argmax(axis: \(axis)): shape \(shapeDescription) has no entries along that axis")
         let (outer, inner) = axis == 1 ? (rows, cols) : (cols, rows)
         let (outerStride, innerStride) = axis == 1 ? (cols, 1) : (1, cols)
-        return storage.withUnsafeBufferPointer { p in
+        return buffer.withUnsafeBufferPointer { p in
             (0 ..< outer).map { o in
                 var best = 0
                 var bestValue = p[o * outerStride]
@@ -70,31 +80,98 @@ extension Matrix {
         }
     }
 
+    // MARK: Helpers
+
+    private func checkAxis(_ axis: Int, _ name: String) {
+        require(axis == 0 || axis == 1, "Matrix.\(name): axis must be 0 or 1, not \(axis)")
+    }
+
+    /// (rows, 1): `reduce(row, cols)` for each row.
     @inline(__always)
-    private func reduce(axis: Int, name: String, initial: Double, _ op: (Double, Double) -> Double) -> Matrix {
-        precondition(axis == 0 || axis == 1, "Matrix.\(name): axis must be 0 or 1, not \(axis)")
-        let (r, c) = (rows, cols)
-        if axis == 0 {
-            var out = Matrix(rows: 1, cols: c, repeating: initial)
-            storage.withUnsafeBufferPointer { p in
-                out.buffer.withUnsafeMutableBufferPointer { o in
-                    for i in 0 ..< r {
-                        for j in 0 ..< c { o[j] = op(o[j], p[i * c + j]) }
-                    }
+    private func alongRows(_ reduce: (UnsafePointer<Double>, Int) -> Double) -> Matrix {
+        let c = cols
+        return Matrix(rows: rows, cols: 1) { out in
+            buffer.withUnsafeBufferPointer { p in
+                // No address means no entries: then there are no rows either (callers handle cols == 0).
+                guard let base = p.baseAddress else { return }
+                inChunks(out.count, entriesEach: c) { rows in
+                    for i in rows { out[i] = reduce(base + i * c, c) }
                 }
             }
-            return out
         }
-        var out = Matrix(rows: r, cols: 1, repeating: initial)
-        storage.withUnsafeBufferPointer { p in
+    }
+
+    /// (1, cols): `combine` folded down each column from `initial`, row after row, so that the inner
+    /// loop runs along a row and vectorises.
+    @inline(__always)
+    private func downColumns(initial: Double, _ combine: (Double, Double) -> Double) -> Matrix {
+        let (r, c) = (rows, cols)
+        var out = Matrix(rows: 1, cols: c, repeating: initial)
+        buffer.withUnsafeBufferPointer { p in
             out.buffer.withUnsafeMutableBufferPointer { o in
+                guard let base = p.baseAddress else { return }    // no entries: `initial` stays
                 for i in 0 ..< r {
-                    var acc = initial
-                    for j in 0 ..< c { acc = op(acc, p[i * c + j]) }
-                    o[i] = acc
+                    let row = base + i * c
+                    for j in 0 ..< c { o[j] = combine(o[j], row[j]) }
                 }
             }
         }
         return out
     }
 }
+
+/// Whether `x` should replace `y` as a maximum: x is larger, or x is NaN (NaN wins and stays).
+@inline(__always)
+private func greater(_ x: Double, than y: Double) -> Bool { x > y || x != x }
+
+/// The sum of `p[0 ..< n]` in sixteen partial sums.
+@inline(__always)
+private func laneSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = Lane(), s1 = Lane(), s2 = Lane(), s3 = Lane()
+    var i = 0
+    while i + 16 <= n {
+        s0 += loadLane(p + i); s1 += loadLane(p + i + 4); s2 += loadLane(p + i + 8); s3 += loadLane(p + i + 12)
+        i += 16
+    }
+    while i + 4 <= n {
+        s0 += loadLane(p + i)
+        i += 4
+    }
+    var total = ((s0 + s1) + (s2 + s3)).sum()
+    while i < n {
+        total += p[i]
+        i += 1
+    }
+    return total
+}
+
+/// The largest (or smallest) of `p[0 ..< n]`, n > 0; NaN if any entry is NaN.
+@inline(__always)
+private func laneExtreme(_ p: UnsafePointer<Double>, _ n: Int, largest: Bool) -> Double {
+    @inline(__always) func better(_ x: Double, _ y: Double) -> Bool { largest ? greater(x, than: y) : greater(-x, than: -y) }
+    var best = p[0]
+    var i = 0
+    if n >= 8 {
+        var m0 = loadLane(p), m1 = loadLane(p + 4)
+        i = 8
+        while i + 8 <= n {
+            let x0 = loadLane(p + i), x1 = loadLane(p + i + 4)
+            m0.replace(with: x0, where: largest ? (x0 .> m0) .| (x0 .!= x0) : (x0 .< m0) .| (x0 .!= x0))
+            m1.replace(with: x1, where: largest ? (x1 .> m1) .| (x1 .!= x1) : (x1 .< m1) .| (x1 .!= x1))
+            i += 8
+        }
+        m0.replace(with: m1, where: largest ? (m1 .> m0) .| (m1 .!= m1) : (m1 .< m0) .| (m1 .!= m1))
+        best = m0[0]
+        for k in 1 ..< 4 where better(m0[k], best) { best = m0[k] }
+    }
+    while i < n {
+        if better(p[i], best) { best = p[i] }
+        i += 1
+    }
+    return best
+}
+
+/// Four entries from `p` on, as one vector (defined here, beside its callers, so that debug builds,
+/// compiled file by file, inline it).
+@inline(__always)
+private func loadLane(_ p: UnsafePointer<Double>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }

@@ -1,0 +1,234 @@
+import Dispatch
+
+/// The general matrix product behind ``matmul(_:_:transposeA:transposeB:)``: C = op(A) op(B) + beta C.
+///
+/// The scheme is the one of Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication"
+/// (ACM TOMS 34(3), 2008), in the loop order of Van Zee & van de Geijn, "BLIS: A Framework for Rapidly
+/// Instantiating BLAS Functionality" (ACM TOMS 41(3), 2015):
+///
+/// ```
+/// for each column panel of B, NC wide                  (jc)
+///   for each depth slice of K, KC deep                 (pc)  pack op(B)[pc, jc] into slivers NR wide   → L3
+///     for each row block of A, MC tall                 (ic)  pack op(A)[ic, pc] into panels MR tall    → L2
+///       for each sliver of the packed B                (jr)  the sliver stays in L1
+///         for each panel of the packed A               (ir)
+///           C[ir, jr] (MR x NR) = panel x sliver + beta C   the micro-kernel, all in registers
+/// ```
+///
+/// Packing copies the operands into the order the micro-kernel reads them, contiguous and zero-padded
+/// to whole tiles, so that the innermost loop streams through memory with unit stride whatever the
+/// shape or the transposes; a transposed operand is never materialised, only packed from the other
+/// side. Edge tiles are computed whole on the padding and only their valid part is written back.
+///
+/// Two refinements for the shapes of a classifier's gradients, where one side of C is only C = 10
+/// classes wide:
+/// - when op(A) has at most MC rows, a sliver of B meets only a few panels, so instead of packing a
+///   whole KC x NC panel of B first, slivers are packed a group at a time and used at once
+///   (`shortProduct`);
+/// - a transposed A with few columns of C (Xᵀ dscores) is computed as Cᵀ = op(B)ᵀ op(A)ᵀ, writing the
+///   tiles of C transposed, so that X is packed from whole rows rather than short pieces of each.
+///
+/// Threads split the row panels of C (each packs its own blocks of A and shares the packed B), or in
+/// `shortProduct` the slivers of B. Each entry of C is summed by one thread in the same order in every
+/// case, so the result is the same bit for bit whatever ``Parallelism/threadCount`` is.
+///
+/// Rounding: each entry is a sum of K products accumulated with fused multiply-adds in order of p,
+/// restarted every KC terms and added to C; its error is bounded like any recursive summation,
+/// |error| <= K u sum_p |a_ip b_pj| to first order, with u = 2^-53.
+
+// MARK: - Entry point
+
+/// C = op(A) op(B) + beta C on raw row-major buffers; the leading dimensions are row lengths in memory.
+///
+/// - Parameters:
+///   - transposeA: op(A) = Aᵀ, and `a` holds a (K, M) matrix; otherwise `a` holds (M, K).
+///   - transposeB: op(B) = Bᵀ, and `b` holds an (N, K) matrix; otherwise `b` holds (K, N).
+///   - m, n, k: op(A) is (M, K), op(B) is (K, N), C is (M, N).
+///   - a, b, c: the buffers; an empty one may have no address (nil), the others must.
+///   - beta: 0 overwrites C without reading it (C may be uninitialised); 1 accumulates into C.
+///   - threads: the most threads to use; small products use one whatever this says.
+@usableFromInline
+func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+          a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int,
+          beta: Double, c: UnsafeMutablePointer<Double>?, ldc: Int,
+          threads: Int = Parallelism.threadCount) {
+    guard m > 0 && n > 0, let c else { return }
+    guard k > 0, let a, let b else {
+        for i in 0 ..< m {
+            let row = c + i * ldc
+            for j in 0 ..< n { row[j] = beta == 0 ? 0 : beta * row[j] }
+        }
+        return
+    }
+    // A product with few columns and many rows is computed as Cᵀ = op(B)ᵀ op(A)ᵀ when that turns a
+    // transposed A (packed from short pieces of many rows) into an untransposed B (packed from whole
+    // rows): Xᵀ dscores with X (49,000, 3,073) and 10 classes streams X row by row this way.
+    if transposeA && n < 2 * Blocking.nr && m > n {
+        blockedProduct(Operand(base: b, stride: ldb, transposed: !transposeB), Operand(base: a, stride: lda, transposed: false),
+                       m: n, n: m, k: k, beta: beta, c: c, rowStride: 1, columnStride: ldc, threads: threads)
+    } else {
+        blockedProduct(Operand(base: a, stride: lda, transposed: transposeA), Operand(base: b, stride: ldb, transposed: transposeB),
+                       m: m, n: n, k: k, beta: beta, c: c, rowStride: ldc, columnStride: 1, threads: threads)
+    }
+}
+
+/// C = lhs rhs + beta C, where lhs is op(A) (m, k), rhs is op(B) (k, n), and entry (i, j) of C is
+/// at `c + i * rowStride + j * columnStride`: the loops of Goto and van de Geijn described above.
+func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
+                    c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads: Int) {
+    if m <= Blocking.mc {
+        shortProduct(lhs, rhs, m: m, n: n, k: k, beta: beta, c: c, rowStride: rowStride, columnStride: columnStride,
+                     threads: threads)
+        return
+    }
+    let panels = (m + Blocking.mr - 1) / Blocking.mr
+    let threads = threadCount(m: m, n: n, k: k, requested: threads, parts: panels)
+    let kcMax = Swift.min(Blocking.kc, k)
+    let ncMax = Swift.min(Blocking.nc, n)
+    let mcMax = Swift.min(Blocking.mc, m)
+    let packedB = PackingBuffer(count: roundUp(ncMax, Blocking.nr) / Blocking.nr * sliverStride(kcMax))
+    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(mcMax, Blocking.mr) / Blocking.mr * panelStride(kcMax)) }
+    defer {
+        packedB.deallocate()
+        for buffer in packedA { buffer.deallocate() }
+    }
+
+    for jc in stride(from: 0, to: n, by: Blocking.nc) {
+        let nc = Swift.min(Blocking.nc, n - jc)
+        let slivers = (nc + Blocking.nr - 1) / Blocking.nr
+        for pc in stride(from: 0, to: k, by: Blocking.kc) {
+            let kc = Swift.min(Blocking.kc, k - pc)
+            let sliceBeta = pc == 0 ? beta : 1
+            // The threads pack a share of the slivers each, then all use all of them.
+            runConcurrently(threads: threads) { t in
+                let part = share(t, of: slivers, among: threads)
+                guard !part.isEmpty else { return }
+                let first = part.lowerBound * Blocking.nr
+                packPanelB(rhs, row: pc, depth: kc, column: jc + first,
+                           width: Swift.min(part.upperBound * Blocking.nr, nc) - first,
+                           into: packedB.base + part.lowerBound * sliverStride(kc))
+            }
+            // Each thread takes a share of the row panels of C, packing its own blocks of A.
+            runConcurrently(threads: threads) { t in
+                let ownPanels = share(t, of: panels, among: threads)
+                let rowRange = ownPanels.lowerBound * Blocking.mr ..< Swift.min(ownPanels.upperBound * Blocking.mr, m)
+                guard !rowRange.isEmpty else { return }
+                let blockA = packedA[t].base
+                // Blocks of nearly equal height, at most MC: 252 rows are three blocks of 84, not
+                // 120, 120 and 12 (a block of two panels reads every sliver for little work).
+                let blocks = (rowRange.count + Blocking.mc - 1) / Blocking.mc
+                let blockHeight = roundUp((rowRange.count + blocks - 1) / blocks, Blocking.mr)
+                for ic in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: blockHeight) {
+                    let mc = Swift.min(blockHeight, rowRange.upperBound - ic)
+                    packBlockA(lhs, row: ic, height: mc, column: pc, depth: kc, into: blockA)
+                    for s in 0 ..< slivers {
+                        let sliver = packedB.base + s * sliverStride(kc)
+                        let width = Swift.min(Blocking.nr, nc - s * Blocking.nr)
+                        for panel in 0 ..< (mc + Blocking.mr - 1) / Blocking.mr {
+                            let i = ic + panel * Blocking.mr
+                            microKernel(depth: kc, panel: blockA + panel * panelStride(kc), sliver: sliver,
+                                        c: c + i * rowStride + (jc + s * Blocking.nr) * columnStride,
+                                        rowStride: rowStride, columnStride: columnStride,
+                                        height: Swift.min(Blocking.mr, m - i), width: width, beta: sliceBeta)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The same product when op(A) has at most MC rows, so that all of it fits one packed block.
+///
+/// Each sliver of B then meets only the few panels of that block, and packing the whole KC x NC panel
+/// of B first would write it out to L3 and read it back for little reuse. Instead each thread packs
+/// its own slivers a group at a time (a group stays in L2) and uses them at once; the threads split
+/// the slivers. Xᵀ dscores, computed as Cᵀ (10, 3,073) = dscoresᵀ X, runs this way.
+func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
+                  c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads requested: Int) {
+    let slivers = (n + Blocking.nr - 1) / Blocking.nr
+    let threads = threadCount(m: m, n: n, k: k, requested: requested, parts: slivers)
+    let kcMax = Swift.min(Blocking.kc, k)
+    let group = Blocking.sliverGroup
+    let packedA = PackingBuffer(count: roundUp(m, Blocking.mr) / Blocking.mr * panelStride(kcMax))
+    let packedB = (0 ..< threads).map { _ in PackingBuffer(count: group * sliverStride(kcMax)) }
+    defer {
+        packedA.deallocate()
+        for buffer in packedB { buffer.deallocate() }
+    }
+    for pc in stride(from: 0, to: k, by: Blocking.kc) {
+        let kc = Swift.min(Blocking.kc, k - pc)
+        let sliceBeta = pc == 0 ? beta : 1
+        packBlockA(lhs, row: 0, height: m, column: pc, depth: kc, into: packedA.base)
+        runConcurrently(threads: threads) { t in
+            let part = share(t, of: slivers, among: threads)
+            for first in stride(from: part.lowerBound, to: part.upperBound, by: group) {
+                let last = Swift.min(first + group, part.upperBound)
+                let j0 = first * Blocking.nr
+                packPanelB(rhs, row: pc, depth: kc, column: j0, width: Swift.min(last * Blocking.nr, n) - j0,
+                           into: packedB[t].base)
+                for s in first ..< last {
+                    let sliver = packedB[t].base + (s - first) * sliverStride(kc)
+                    let j = s * Blocking.nr
+                    for i in stride(from: 0, to: m, by: Blocking.mr) {
+                        microKernel(depth: kc, panel: packedA.base + i / Blocking.mr * panelStride(kc), sliver: sliver,
+                                    c: c + i * rowStride + j * columnStride, rowStride: rowStride, columnStride: columnStride,
+                                    height: Swift.min(Blocking.mr, m - i), width: Swift.min(Blocking.nr, n - j), beta: sliceBeta)
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Blocking and threads
+
+/// Products with fewer multiply-adds per thread than this stay on fewer threads: waking a thread
+/// costs some tens of microseconds, as long as about a million multiply-adds take.
+let minimumWorkPerThread = 1 << 20
+
+/// How many threads an (m, k) x (k, n) product is worth: at most `requested`, at most one per
+/// `parts` (row panels or column slivers, whichever the threads split), and at least a million
+/// multiply-adds each.
+func threadCount(m: Int, n: Int, k: Int, requested: Int, parts: Int) -> Int {
+    let work = Double(m) * Double(n) * Double(k)
+    let affordable = Int(Swift.min(work / Double(minimumWorkPerThread), Double(requested)))
+    return Swift.max(1, Swift.min(affordable, parts))
+}
+
+/// Runs `body(t)` for t in 0 ..< threads, concurrently when there is more than one.
+func runConcurrently(threads: Int, _ body: (Int) -> Void) {
+    if threads == 1 {
+        body(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+    }
+}
+
+/// The t-th of `parts` nearly equal consecutive shares of 0 ..< count.
+@inline(__always)
+func share(_ t: Int, of count: Int, among parts: Int) -> Range<Int> {
+    (t * count / parts) ..< ((t + 1) * count / parts)
+}
+
+@inline(__always)
+func roundUp(_ x: Int, _ multiple: Int) -> Int { (x + multiple - 1) / multiple * multiple }
+
+/// A row-major operand and whether the product reads it transposed.
+struct Operand {
+    let base: UnsafePointer<Double>
+    let stride: Int
+    let transposed: Bool
+}
+
+/// Scratch memory for packed operands, aligned to a cache line.
+struct PackingBuffer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+
+    init(count: Int) {
+        base = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<Double>.stride, alignment: 64)
+            .bindMemory(to: Double.self, capacity: Swift.max(count, 1))
+    }
+
+    func deallocate() { UnsafeMutableRawPointer(base).deallocate() }
+}

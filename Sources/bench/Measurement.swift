@@ -1,0 +1,141 @@
+import Foundation
+
+/// Seconds per run of a workload over several runs: the median and the spread (smallest to largest).
+struct Timing {
+    let seconds: [Double]
+
+    var median: Double {
+        let sorted = seconds.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    var fastest: Double { seconds.min() ?? .nan }
+    var slowest: Double { seconds.max() ?? .nan }
+
+    /// `12.3 ms (12.1–12.9)`.
+    var summary: String { "\(milliseconds(median)) ms (\(milliseconds(fastest))–\(milliseconds(slowest)))" }
+}
+
+/// Three significant digits, in milliseconds.
+func milliseconds(_ seconds: Double) -> String {
+    let ms = seconds * 1000
+    return ms >= 100 ? String(format: "%.0f", ms) : ms >= 10 ? String(format: "%.1f", ms) : String(format: "%.2f", ms)
+}
+
+/// Times runs of a workload: one warm-up run, then timed runs in as many batches as asked, so that
+/// the Swift runs can be split around the NumPy ones and both meet the same load on a shared machine.
+///
+/// A run shorter than `minimumSeconds` is repeated until it lasts that long and counts as the mean,
+/// so that short workloads are not lost in timer noise; a warm-up run longer than `longSeconds`
+/// counts as the first timed run instead of being thrown away.
+struct Stopwatch {
+    private let run: () -> Double
+    private var inner = 1
+    private(set) var seconds: [Double] = []
+    /// Sums what the runs return, so that the optimiser cannot drop them.
+    private(set) var sink = 0.0
+
+    init(minimumSeconds: Double, longSeconds: Double = 5, _ run: @escaping () -> Double) {
+        self.run = run
+        let start = Stopwatch.now()
+        sink += run()
+        let once = Stopwatch.now() - start
+        inner = Swift.max(1, Int((minimumSeconds / Swift.max(once, 1e-9)).rounded(.up)))
+        if once > longSeconds { seconds.append(once) }
+    }
+
+    /// Times runs until there are `total` in all.
+    mutating func time(until total: Int) {
+        while seconds.count < total {
+            let start = Stopwatch.now()
+            for _ in 0 ..< inner { sink += run() }
+            seconds.append((Stopwatch.now() - start) / Double(inner))
+        }
+    }
+
+    var timing: Timing { Timing(seconds: seconds) }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+}
+
+/// Runs `numpy_bench.py` with python3, one process per workload and thread count.
+struct NumPyRunner {
+    let script: URL
+
+    /// What the script reports besides the times.
+    struct Report: Decodable {
+        let times: [Double]
+        let numpy: String
+        let blas: String
+        let core: String
+    }
+
+    /// Whether python3 runs here and imports numpy; the reason when not.
+    func availability() -> String? {
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            return "the script \(script.path) is missing (pass --numpy-script PATH)"
+        }
+        guard let result = try? run(["-c", "import numpy"], threads: 1), result.status == 0 else {
+            return "python3 with numpy is not available (pip install numpy to compare)"
+        }
+        return nil
+    }
+
+    /// Times one workload in NumPy with OpenBLAS limited to `threads` threads.
+    func measure(_ arguments: [String], threads: Int, repeats: Int, minimumSeconds: Double) throws -> Report {
+        let result = try run([script.path] + arguments + ["--repeats", "\(repeats)", "--min-seconds", "\(minimumSeconds)"],
+                             threads: threads)
+        guard result.status == 0 else {
+            throw BenchError.numpyFailed(arguments.joined(separator: " "), result.output)
+        }
+        return try JSONDecoder().decode(Report.self, from: Data(result.output.utf8))
+    }
+
+    private func run(_ arguments: [String], threads: Int) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[name] = "\(threads)" }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case numpyFailed(String, String)
+
+    var description: String {
+        switch self {
+        case let .numpyFailed(workload, output):
+            return "numpy_bench.py \(workload) failed (run it by hand to see why, or pass --no-numpy):\n\(output)"
+        }
+    }
+}
+
+/// What the machine is, for the header of the table.
+func machineDescription() -> String {
+    var model = "unknown CPU"
+    if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+       let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+       let name = line.split(separator: ":", maxSplits: 1).last {
+        model = name.trimmingCharacters(in: .whitespaces)
+    }
+    let info = ProcessInfo.processInfo
+    let memory = Double(info.physicalMemory) / Double(1 << 30)
+    return "\(model), \(info.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, \(info.operatingSystemVersionString)"
+}
+
+/// The one-minute load average (runnable processes, ours included), to tell a quiet machine from a
+/// busy one; nil where the system does not say.
+func loadAverage() -> Double? {
+    var load = [0.0]
+    return getloadavg(&load, 1) == 1 ? load[0] : nil
+}

@@ -1,0 +1,162 @@
+"""NumPy timings for the Swift `bench` program: the same workloads, the same shapes, the same math.
+
+A benchmark tool only: nothing in the workbook imports or needs it. `swift run -c release bench` runs it
+once per workload and thread count, with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to that count,
+and reads the one JSON object it prints:
+
+    {"times": [seconds per run, ...], "numpy": "2.4.6", "blas": "OpenBLAS ... Haswell ...", "core": "Haswell"}
+
+By hand: `OPENBLAS_NUM_THREADS=1 python3 Sources/bench/numpy_bench.py gemm --size 512 --repeats 5`.
+"""
+
+import argparse
+import ctypes
+import glob
+import json
+import os
+import time
+
+import numpy as np
+
+
+def gemm(rng, n):
+    """C = A B with A, B (n, n) standard normal."""
+    a = rng.standard_normal((n, n))
+    b = rng.standard_normal((n, n))
+    return lambda: a @ b
+
+
+def knn(rng, _):
+    """No-loop L2 distances, 500 test x 5,000 training images of 3,072 pixels in [0, 255)."""
+    test = rng.uniform(0, 255, (500, 3072))
+    train = rng.uniform(0, 255, (5000, 3072))
+
+    def run():
+        test_norms = np.sum(test**2, axis=1, keepdims=True)      # (500, 1)
+        train_norms = np.sum(train**2, axis=1)                   # (5000,)
+        products = test @ train.T                                # (500, 5000)
+        return np.sqrt(np.maximum(test_norms + train_norms - 2 * products, 0))
+
+    return run
+
+
+def knnfull(rng, _):
+    """The full CIFAR-10 distances, 10,000 x 50,000 x 3,072, a block of 1,000 test images at a time."""
+    test = rng.uniform(0, 255, (10000, 3072))
+    train = rng.uniform(0, 255, (50000, 3072))
+
+    def run():
+        train_norms = np.sum(train**2, axis=1)                   # (50000,)
+        checksum = 0.0
+        for start in range(0, 10000, 1000):
+            block = test[start:start + 1000]
+            block_norms = np.sum(block**2, axis=1, keepdims=True)
+            products = block @ train.T                           # (1000, 50000)
+            checksum += np.sqrt(np.maximum(block_norms + train_norms - 2 * products, 0))[0, 0]
+        return checksum
+
+    return run
+
+
+def softmax(rng, _):
+    """Vectorised softmax loss and gradient: X (49,000, 3,073) with the bias column, W (3,073, 10)."""
+    n, d, c, reg = 49000, 3073, 10, 5e-6
+    x = rng.uniform(-1, 1, (n, d))
+    w = 1e-4 * rng.standard_normal((d, c))
+    y = rng.integers(0, c, n)
+    rows = np.arange(n)
+
+    def run():
+        scores = x @ w                                           # (N, C)
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        loss = -np.log(probs[rows, y]).sum() / n + reg * np.sum(w * w)
+        dscores = probs
+        dscores[rows, y] -= 1
+        dscores /= n
+        dw = x.T @ dscores + 2 * reg * w                         # (D, C)
+        return loss, dw
+
+    return run
+
+
+def twolayer(rng, _):
+    """Two-layer net affine - ReLU - affine - softmax, forward and backward: N 200, D 3,072, H 100, C 10."""
+    n, d, h, c, reg = 200, 3072, 100, 10, 0.05
+    x = rng.standard_normal((n, d))
+    y = rng.integers(0, c, n)
+    w1 = 1e-4 * rng.standard_normal((d, h))
+    b1 = np.zeros(h)
+    w2 = 1e-4 * rng.standard_normal((h, c))
+    b2 = np.zeros(c)
+    rows = np.arange(n)
+
+    def run():
+        hidden = np.maximum(0, x @ w1 + b1)                      # (N, H)
+        scores = hidden @ w2 + b2                                # (N, C)
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        loss = -np.log(probs[rows, y]).sum() / n + reg * (np.sum(w1 * w1) + np.sum(w2 * w2))
+        dscores = probs.copy()
+        dscores[rows, y] -= 1
+        dscores /= n
+        dw2 = hidden.T @ dscores + 2 * reg * w2
+        db2 = dscores.sum(axis=0)
+        dhidden = dscores @ w2.T
+        dhidden[hidden <= 0] = 0
+        dw1 = x.T @ dhidden + 2 * reg * w1
+        db1 = dhidden.sum(axis=0)
+        return loss, dw1, db1, dw2, db2
+
+    return run
+
+
+WORKLOADS = {"gemm": gemm, "knn": knn, "knnfull": knnfull, "softmax": softmax, "twolayer": twolayer}
+
+
+def blas_info():
+    """The OpenBLAS configuration and the core type it chose at run time, when numpy bundles OpenBLAS."""
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*"))
+    for path in libs:
+        lib = ctypes.CDLL(path)
+        for config, core in [("scipy_openblas_get_config64_", "scipy_openblas_get_corename64_"),
+                             ("openblas_get_config64_", "openblas_get_corename64_"),
+                             ("openblas_get_config", "openblas_get_corename")]:
+            if hasattr(lib, config) and hasattr(lib, core):
+                getattr(lib, config).restype = ctypes.c_char_p
+                getattr(lib, core).restype = ctypes.c_char_p
+                return getattr(lib, config)().decode(), getattr(lib, core)().decode()
+    return "unknown", "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workload", choices=sorted(WORKLOADS))
+    parser.add_argument("--size", type=int, default=512, help="n for gemm")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--min-seconds", type=float, default=0.05,
+                        help="a run repeats a short workload until it takes this long, and reports the mean")
+    parser.add_argument("--long-seconds", type=float, default=5.0,
+                        help="a warm-up run longer than this counts as the first timed run")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    run = WORKLOADS[args.workload](np.random.default_rng(args.seed), args.size)
+    start = time.perf_counter()
+    run()                                                        # warm-up, and the calibration
+    once = time.perf_counter() - start
+    inner = max(1, int(np.ceil(args.min_seconds / max(once, 1e-9))))
+    times = [once] if once > args.long_seconds else []
+    while len(times) < args.repeats:
+        start = time.perf_counter()
+        for _ in range(inner):
+            run()
+        times.append((time.perf_counter() - start) / inner)
+    config, core = blas_info()
+    print(json.dumps({"times": times, "numpy": np.__version__, "blas": config, "core": core}))
+
+
+if __name__ == "__main__":
+    main()

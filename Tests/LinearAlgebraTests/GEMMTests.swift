@@ -1,0 +1,169 @@
+import XCTest
+@testable import LinearAlgebra
+
+/// The packed, blocked, threaded GEMM against a plain triple loop, over seeded random shapes chosen to
+/// hit every edge of the tiling: 1 x 1, vectors, tall-skinny, primes, and sizes just around the
+/// micro-tile (MR = 6, NR = 8) and the cache blocks (KC = 256, MC = 120, NC = 512).
+final class GEMMTests: XCTestCase {
+    /// All four transpose combinations for each shape (m, k, n) = op(A) (m, k) times op(B) (k, n).
+    func testMatmulMatchesTripleLoopForEdgeShapes() {
+        var rng = SeededGenerator(seed: 11)
+        let shapes = [
+            (1, 1, 1), (1, 7, 1), (1, 300, 9), (9, 300, 1), (1, 5, 40), (40, 5, 1),
+            (67, 131, 29), (29, 67, 131), (131, 29, 67),
+            (5, 3, 7), (6, 4, 8), (7, 5, 9), (12, 2, 16), (13, 9, 17),
+            (6, 255, 8), (7, 256, 9), (5, 257, 7), (11, 513, 3),
+            (119, 20, 15), (120, 21, 16), (121, 22, 17), (241, 13, 10),
+            (500, 3, 2), (2, 3, 500), (3, 5, 513), (130, 7, 515), (127, 9, 1031),
+        ]
+        for (m, k, n) in shapes { checkAllTransposes(m, k, n, &rng) }
+    }
+
+    func testMatmulMatchesTripleLoopForRandomShapes() {
+        var rng = SeededGenerator(seed: 12)
+        for _ in 0 ..< 40 {
+            let (m, k, n) = (1 + rng.integer(below: 150), 1 + rng.integer(below: 300), 1 + rng.integer(below: 150))
+            checkAllTransposes(m, k, n, &rng)
+        }
+    }
+
+    func testEmptyProducts() {
+        XCTAssertEqual(matmul(Matrix.zeros(3, 0), Matrix.zeros(0, 4)), Matrix.zeros(3, 4), "K = 0 gives zeros")
+        XCTAssertEqual(matmul(Matrix.zeros(0, 5), Matrix.ones(5, 4)).shape.rows, 0)
+        XCTAssertEqual(matmul(Matrix.ones(3, 5), Matrix.zeros(5, 0)).shape.cols, 0)
+        XCTAssertEqual(matmul(Matrix.zeros(0, 3), Matrix.zeros(0, 4), transposeA: true), Matrix.zeros(3, 4))
+    }
+
+    /// Infinities and NaNs propagate as IEEE arithmetic says, as in NumPy: no product is skipped
+    /// because one factor is zero (0 x inf is NaN).
+    func testNonFiniteEntriesPropagate() {
+        let a = Matrix([[.infinity, 1], [2, 3]])
+        let b = Matrix([[0, 1], [1, 1]])
+        let c = matmul(a, b)
+        XCTAssertTrue(c[0, 0].isNaN, "inf * 0 + 1 * 1 is NaN")
+        XCTAssertEqual(c[0, 1], .infinity)
+        XCTAssertEqual(c.row(1), Matrix(row: [3, 5]))
+        XCTAssertTrue(matmul(Matrix([[.nan]]), Matrix([[0]]))[0, 0].isNaN)
+    }
+
+    /// C = op(A) op(B) + beta C: beta 1 accumulates, other betas scale, and beta 0 never reads C
+    /// (a NaN left there does not leak into the result).
+    func testBetaAccumulatesOrOverwrites() {
+        var rng = SeededGenerator(seed: 13)
+        for (m, k, n) in [(7, 300, 9), (13, 5, 17), (130, 40, 70)] {
+            let a = Matrix.gaussian(m, k, using: &rng), b = Matrix.gaussian(k, n, using: &rng)
+            let c0 = Matrix.gaussian(m, n, using: &rng)
+            let (product, bound) = reference(a, b, false, false)
+            for beta in [1.0, 0.5] {
+                var c = c0
+                gemmInto(&c, a, b, beta: beta, threads: 1)
+                let tolerance = bound + c0.magnitude * Double.ulpOfOne * 2
+                assertClose(c, product + beta * c0, tolerance: tolerance, "beta \(beta), (\(m), \(k), \(n))")
+            }
+            var c = Matrix(rows: m, cols: n, repeating: .nan)
+            gemmInto(&c, a, b, beta: 0, threads: 1)
+            assertClose(c, product, tolerance: bound, "beta 0 over NaN, (\(m), \(k), \(n))")
+        }
+    }
+
+    /// One thread or several: the same bits, for products split by rows of C and by columns.
+    func testThreadCountDoesNotChangeTheResult() {
+        var rng = SeededGenerator(seed: 14)
+        // Split by row panels, and (m <= MC = 120, `shortProduct`) by column slivers.
+        for (m, k, n) in [(257, 300, 301), (2000, 40, 30), (5, 400, 2000), (120, 100, 300)] {
+            let parts = m > Blocking.mc ? (m + Blocking.mr - 1) / Blocking.mr : (n + Blocking.nr - 1) / Blocking.nr
+            XCTAssertEqual(threadCount(m: m, n: n, k: k, requested: 2, parts: parts), 2,
+                           "(\(m), \(k), \(n)) must be large enough to use two threads")
+            let a = Matrix.gaussian(m, k, using: &rng), b = Matrix.gaussian(k, n, using: &rng)
+            let c0 = Matrix.gaussian(m, n, using: &rng)
+            var one = c0, two = c0, three = c0
+            gemmInto(&one, a, b, beta: 1, threads: 1)
+            gemmInto(&two, a, b, beta: 1, threads: 2)
+            gemmInto(&three, a, b, beta: 1, threads: 3)
+            XCTAssertEqual(one, two, "(\(m), \(k), \(n)): 1 and 2 threads differ")
+            XCTAssertEqual(one, three, "(\(m), \(k), \(n)): 1 and 3 threads differ")
+        }
+        XCTAssertEqual(threadCount(m: 8, n: 8, k: 8, requested: 2, parts: 2), 1, "small products stay on one thread")
+        // Aᵀ B with few columns is computed as Cᵀ = Bᵀ A, split by the columns of Cᵀ.
+        let a = Matrix.gaussian(300, 2000, using: &rng), b = Matrix.gaussian(300, 10, using: &rng)
+        var one = Matrix.zeros(2000, 10), two = one
+        gemmInto(&one, a, b, transposeA: true, beta: 0, threads: 1)
+        gemmInto(&two, a, b, transposeA: true, beta: 0, threads: 2)
+        XCTAssertEqual(one, two, "Aᵀ B (2000, 300, 10): 1 and 2 threads differ")
+        assertClose(one, reference(a, b, true, false).0, tolerance: reference(a, b, true, false).1, "Aᵀ B (2000, 300, 10)")
+    }
+
+    func testParallelismSettingIsAtLeastOne() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        Parallelism.threadCount = 0
+        XCTAssertEqual(Parallelism.threadCount, 1)
+        Parallelism.threadCount = 2
+        XCTAssertEqual(Parallelism.threadCount, 2)
+    }
+
+    // MARK: - Helpers
+
+    private func checkAllTransposes(_ m: Int, _ k: Int, _ n: Int, _ rng: inout SeededGenerator) {
+        let a = Matrix.gaussian(m, k, using: &rng)
+        let b = Matrix.gaussian(k, n, using: &rng)
+        let (expected, bound) = reference(a, b, false, false)
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let c = matmul(ta ? a.transposed : a, tb ? b.transposed : b, transposeA: ta, transposeB: tb)
+            assertClose(c, expected, tolerance: bound, "(\(m), \(k), \(n)) transposeA \(ta) transposeB \(tb)")
+        }
+    }
+
+    /// op(A) op(B) by the definition, one dot product per entry in order of p, and for each entry the
+    /// error bound 2 K eps sum_p |a_ip b_pj| (+ the smallest normal, for sums that cancel to 0).
+    ///
+    /// Why that bound: any order of summing K products, fused or not, is within gamma_K sum |a b|
+    /// of the exact value, gamma_K = K u / (1 - K u) with u = eps / 2 (Higham, "Accuracy and
+    /// Stability of Numerical Algorithms", 2nd ed., section 3.1). The kernel and this loop each are, so
+    /// they differ by at most 2 gamma_K sum |a b|, which K eps exceeds for any K here. A wrong index,
+    /// a lost edge or a doubled block is off by about |a b| itself, far outside it.
+    private func reference(_ a: Matrix, _ b: Matrix, _ ta: Bool, _ tb: Bool) -> (Matrix, Matrix) {
+        let (m, k) = ta ? (a.cols, a.rows) : (a.rows, a.cols)
+        let n = tb ? b.rows : b.cols
+        var c = [Double](repeating: 0, count: m * n), bound = c
+        let (av, bv) = (a.storage, b.storage)
+        for i in 0 ..< m {
+            for j in 0 ..< n {
+                var sum = 0.0, magnitude = 0.0
+                for p in 0 ..< k {
+                    let x = ta ? av[p * a.cols + i] : av[i * a.cols + p]
+                    let y = tb ? bv[j * b.cols + p] : bv[p * b.cols + j]
+                    sum += x * y
+                    magnitude += Swift.abs(x * y)
+                }
+                c[i * n + j] = sum
+                bound[i * n + j] = 2 * Double(k) * Double.ulpOfOne * magnitude + Double.leastNormalMagnitude
+            }
+        }
+        return (Matrix(rows: m, cols: n, c), Matrix(rows: m, cols: n, bound))
+    }
+
+    private func gemmInto(_ c: inout Matrix, _ a: Matrix, _ b: Matrix, transposeA: Bool = false, beta: Double, threads: Int) {
+        let (m, n) = (c.rows, c.cols)
+        c.withUnsafeMutableBufferPointer { pc in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    gemm(transposeA: transposeA, transposeB: false, m: m, n: n, k: transposeA ? a.rows : a.cols,
+                         a: pa.baseAddress, lda: a.cols, b: pb.baseAddress, ldb: b.cols,
+                         beta: beta, c: pc.baseAddress, ldc: n, threads: threads)
+                }
+            }
+        }
+    }
+
+    private func assertClose(_ actual: Matrix, _ expected: Matrix, tolerance: Matrix, _ context: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.shapeDescription, expected.shapeDescription, context, file: file, line: line)
+        guard actual.shape == expected.shape else { return }
+        let (x, y, t) = (actual.storage, expected.storage, tolerance.storage)
+        if let i = x.indices.first(where: { !(Swift.abs(x[$0] - y[$0]) <= t[$0]) }) {
+            XCTFail("\(context): entry (\(i / actual.cols), \(i % actual.cols)) is \(x[i]), expected \(y[i]) within \(t[i])",
+                    file: file, line: line)
+        }
+    }
+}
