@@ -125,8 +125,11 @@ public struct KNearestNeighbor: Sendable {
         try checkTestImages(x)
         let testNorms = x.squared.sum(axis: 1)                          // (numTest, 1)
         let trainNorms = xTrain.squared.sum(axis: 1).transposed         // (1, numTrain)
-        let products = matmul(x, xTrain, transposeB: true)              // (numTest, numTrain)
-        return (testNorms + trainNorms - 2 * products).maximum(0).squareRoot
+        var squared = matmul(x, xTrain, transposeB: true)               // (numTest, numTrain): a·b
+        squared *= -2                                                   // in place: no full-size temporaries
+        squared += testNorms
+        squared += trainNorms
+        return squared.maximum(0).squareRoot
     }
 
     /// L1 (Manhattan) distances, with at most one loop over test images.
