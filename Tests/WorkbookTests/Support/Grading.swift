@@ -24,12 +24,37 @@ func attempt<T>(file: StaticString = #filePath, line: UInt = #line, _ body: () t
     }
 }
 
-/// Reports a failed check of `exercise`, with an optional hint on the usual cause.
+/// Reports a failed check of `exercise` (naming the file that declares it), with an optional hint on
+/// the usual cause.
 func fail(_ exercise: String, _ message: String, hint: String? = nil,
           file: StaticString = #filePath, line: UInt = #line) {
-    var text = "✗ \(exercise): \(message)"
+    let place = ExerciseFiles.file(declaring: exercise).map { " (\($0))" } ?? ""
+    var text = "✗ \(exercise)\(place): \(message)"
     if let hint { text += "\n  hint: \(hint)" }
     XCTFail(text, file: file, line: line)
+}
+
+/// Where each exercise is declared, found by reading the exercise files once.
+enum ExerciseFiles {
+    /// The Exercises/ folder, found from this file's place in the package.
+    private static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Exercises")
+
+    private static let sources: [(name: String, text: String)] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".swift") }.sorted().compactMap { name in
+            (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
+        }
+    }()
+
+    /// "Exercises/<file>.swift" for a function (`func name(`) or a type (`struct`/`class`/`enum name`)
+    /// declared there, or nil (inline questions are named by the chapter's questions file instead).
+    static func file(declaring exercise: String) -> String? {
+        let patterns = ["func \(exercise)(", "func \(exercise)<", "struct \(exercise) ", "struct \(exercise):",
+                        "class \(exercise) ", "class \(exercise):", "enum \(exercise) ", "enum \(exercise):"]
+        return sources.first { source in patterns.contains { source.text.contains($0) } }.map { "Exercises/\($0.name)" }
+    }
 }
 
 /// Checks a scalar against its expected value within an absolute tolerance.
