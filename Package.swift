@@ -63,7 +63,6 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
-        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -105,12 +104,6 @@ let package = Package(
             dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        // Tools: `swift run -c release bench` times Swift against NumPy (Sources/bench/README.md).
-        .executableTarget(
-            name: "bench",
-            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["numpy_bench.py", "README.md"],
-            swiftSettings: numericSettings),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -122,10 +115,19 @@ let package = Package(
     swiftLanguageModes: [.v5]
 )
 
-// The instructor's tools (the API check between the tracks, the student copy) exist only beside Solutions/.
+// The instructor's tools exist only beside Solutions/: the API check between the tracks and the student
+// copy, and `swift run -c release bench`, which times Swift against NumPy (Sources/bench/README.md) on
+// workloads written the way the reference solutions are.
 if hasSolutions {
-    package.products.append(.executable(name: "instructor", targets: ["instructor"]))
-    package.targets.append(.executableTarget(
-        name: "instructor",
-        dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]))
+    package.products += [.executable(name: "instructor", targets: ["instructor"]), .executable(name: "bench", targets: ["bench"])]
+    package.targets += [
+        .executableTarget(
+            name: "instructor",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "bench",
+            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["numpy_bench.py", "README.md"],
+            swiftSettings: numericSettings),
+    ]
 }

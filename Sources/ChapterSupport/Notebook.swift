@@ -97,6 +97,7 @@ public final class Notebook {
     public func finish() throws {
         let url = try writeReport()
         print("\nWrote \(url.path)")
+        fflush(stdout)      // before the error, which goes to standard error, when both go to one pipe
         if !missing.isEmpty {
             throw ProgramError.exercisesNotImplemented(cells: cellsNotRun, missing: missing, chapterTests: chapterTests,
                                                        program: program)

@@ -9,7 +9,7 @@ public struct ProgramOptions: ParsableArguments {
     public var seed: UInt64 = 0
 
     @Option(name: .long, help: ArgumentHelp(
-        "Folder for the pictures and report.md (default: out/<program>, or out/<program>-reference for the reference solutions).",
+        "Folder for the pictures and report.md (default: out/<program>).",
         valueName: "dir"))
     public var output: String?
 

@@ -11,7 +11,7 @@ import Workbook
 struct GatesProgram: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gates",
-        abstract: "Chapter 3: backpropagation on computational graphs, with your gates and autograd (or the reference's with WORKBOOK=solutions).",
+        abstract: "Chapter 3: backpropagation on computational graphs, with your gates and autograd.",
         discussion: """
             Runs the chapter as a notebook, cell by cell: the lecture's worked examples as tables (node, \
             forward value, gradient) and as SVG drawings in the lecture's style; every gate against its \
@@ -22,7 +22,6 @@ struct GatesProgram: ParsableCommand {
             Examples:
               swift run gates
               swift run gates --seed 3 --learning-rate 0.5
-              WORKBOOK=solutions swift run gates --output /tmp/gates
             """)
 
     @OptionGroup var options: ProgramOptions

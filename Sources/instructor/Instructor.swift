@@ -104,7 +104,7 @@ struct StudentCopy: ParsableCommand {
         abstract: "Write the student copy of the workbook: the last commit without the reference solutions.",
         discussion: """
             Exports the last commit (uncommitted changes are never copied: commit first) into DESTINATION, \
-            leaving out Solutions/, Sources/instructor/ and .ci/, and the README passages between \
+            leaving out Solutions/, Sources/instructor/, Sources/bench/ and .ci/, and the README passages between \
             `<!-- instructor-only -->` and `<!-- /instructor-only -->`; a line `<!-- student-copy: TEXT -->` \
             becomes TEXT. Without Solutions/ the manifest builds only the exercises track. With --verify it \
             then builds the copy and checks that `swift run grade` reports every exercise as not implemented.
@@ -117,7 +117,7 @@ struct StudentCopy: ParsableCommand {
     var verify = false
 
     /// What the copy leaves out, as path prefixes.
-    static let instructorOnly = ["Solutions/", "Sources/instructor/", ".ci/"]
+    static let instructorOnly = ["Solutions/", "Sources/instructor/", "Sources/bench/", ".ci/"]
 
     func run() throws {
         let fileManager = FileManager.default

@@ -12,7 +12,7 @@ import Workbook
 struct KNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "knn",
-        abstract: "Chapter 1: k-nearest neighbours on CIFAR-10, with your kNN (or the reference's with WORKBOOK=solutions).",
+        abstract: "Chapter 1: k-nearest neighbours on CIFAR-10, with your kNN.",
         discussion: """
             Runs the chapter as a notebook, cell by cell: load and look at the data; the three L2 distance \
             implementations, timed and compared; accuracy at k = 1 and k = 5; cross-validation over k; \

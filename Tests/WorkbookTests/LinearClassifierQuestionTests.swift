@@ -26,7 +26,7 @@ extension LinearClassifierTests {
     func test_inlineQuestion2_hingeLossAtZeroScores() throws {
         let answer = try attempt { try LinearClassifierQuestions.hingeLossAtZeroScores() }
         expectAnswer(abs(answer - losses(Array(repeating: 0, count: 10), correct: 3).svm) < 1e-9, "inlineQuestion2",
-                     yourAnswer: format(answer), hint: "each wrong class contributes max(0, 0 - 0 + 1)")
+                     yourAnswer: format(answer), hint: "with all scores equal, what does one wrong class contribute, and how many wrong classes are there?")
     }
 
     func test_inlineQuestion3_softmaxLossAtZeroScores() throws {
