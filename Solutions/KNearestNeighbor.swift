@@ -123,8 +123,8 @@ public struct KNearestNeighbor: Sendable {
     /// - Throws: ``KNNError/notTrained`` or ``KNNError/featureMismatch(test:train:)``.
     public func computeDistancesNoLoops(_ x: Matrix) throws -> Matrix {
         try checkTestImages(x)
-        let testNorms = x.squared.sum(axis: 1)                          // (numTest, 1)
-        let trainNorms = xTrain.squared.sum(axis: 1).transposed         // (1, numTrain)
+        let testNorms = x.sumOfSquares(axis: 1)                         // (numTest, 1)
+        let trainNorms = xTrain.sumOfSquares(axis: 1).transposed        // (1, numTrain)
         var squared = matmul(x, xTrain, transposeB: true)               // (numTest, numTrain): a·b
         squared *= -2                                                   // in place: no full-size temporaries
         squared += testNorms

@@ -39,8 +39,8 @@ struct Workload {
         let test = Matrix.uniform(500, 3072, low: 0, high: 255, using: &rng)
         let train = Matrix.uniform(5000, 3072, low: 0, high: 255, using: &rng)
         return {
-            let testNorms = test.squared.sum(axis: 1)                    // (500, 1)
-            let trainNorms = train.squared.sum(axis: 1).transposed       // (1, 5000)
+            let testNorms = test.sumOfSquares(axis: 1)                   // (500, 1)
+            let trainNorms = train.sumOfSquares(axis: 1).transposed      // (1, 5000)
             var squared = matmul(test, train, transposeB: true)          // (500, 5000)
             squared *= -2
             squared += testNorms
@@ -57,11 +57,11 @@ struct Workload {
         let test = Matrix.uniform(10_000, 3072, low: 0, high: 255, using: &rng)
         let train = Matrix.uniform(50_000, 3072, low: 0, high: 255, using: &rng)
         return {
-            let trainNorms = train.squared.sum(axis: 1).transposed       // (1, 50000)
+            let trainNorms = train.sumOfSquares(axis: 1).transposed      // (1, 50000)
             var checksum = 0.0
             for start in stride(from: 0, to: test.rows, by: 1_000) {
                 let block = test.rows(start ..< start + 1_000)
-                let testNorms = block.squared.sum(axis: 1)               // (1000, 1)
+                let testNorms = block.sumOfSquares(axis: 1)              // (1000, 1)
                 var squared = matmul(block, train, transposeB: true)     // (1000, 50000)
                 squared *= -2
                 squared += testNorms

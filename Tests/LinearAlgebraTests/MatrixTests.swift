@@ -28,6 +28,17 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(Matrix(row: [3, 7, 7]).argmax(axis: 1), [1], "first maximum on ties")
     }
 
+    func testSumOfSquaresMatchesSquaredSum() {
+        var rng = SeededGenerator(seed: 3)
+        for (r, c) in [(1, 1), (3, 17), (40, 3), (5, 64)] {
+            let a = Matrix.gaussian(r, c, using: &rng)
+            for axis in [0, 1] {
+                XCTAssertLessThan((a.sumOfSquares(axis: axis) - a.squared.sum(axis: axis)).magnitude.max(), 1e-12, "(\(r), \(c)) axis \(axis)")
+            }
+        }
+        XCTAssertEqual(Matrix([[3, 4], [1, 0]]).sumOfSquares(axis: 1).nestedRows, [[25], [1]])
+    }
+
     func testTransposeGatherAndRows() {
         var rng = SeededGenerator(seed: 1)
         let a = Matrix.gaussian(37, 45, using: &rng)
