@@ -188,17 +188,23 @@ public struct KNearestNeighbor: Sendable {
     ///   - x: test images, shape (numTest, D).
     ///   - k: the number of voting neighbours, 1 ... numTrain.
     ///   - metric: `.l2` uses ``computeDistancesNoLoops(_:)``, `.l1` ``computeL1Distances(_:)``.
+    ///   - blockSize: test images per distance block.
+    ///   - progress: called after each block with (blocks done, blocks in all), for a progress line.
     /// - Returns: `numTest` labels.
     /// - Throws: the errors of the functions it calls; k is checked before any distance is computed.
-    public func predict(_ x: Matrix, k: Int = 1, metric: DistanceMetric = .l2, blockSize: Int = 1_000) throws -> [Int] {
+    public func predict(_ x: Matrix, k: Int = 1, metric: DistanceMetric = .l2, blockSize: Int = 1_000,
+                        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [Int] {
         try checkTestImages(x)
         guard k >= 1 && k <= yTrain.count else { throw KNNError.invalidK(k: k, trainingCount: yTrain.count) }
+        let size = max(blockSize, 1)
+        let blocks = (x.rows + size - 1) / size
         var labels: [Int] = []
         labels.reserveCapacity(x.rows)
-        for start in stride(from: 0, to: x.rows, by: max(blockSize, 1)) {
-            let block = x.rows(start ..< min(start + max(blockSize, 1), x.rows))
+        for (index, start) in stride(from: 0, to: x.rows, by: size).enumerated() {
+            let block = x.rows(start ..< min(start + size, x.rows))
             let distances = metric == .l2 ? try computeDistancesNoLoops(block) : try computeL1Distances(block)
             labels += try predictLabels(distances: distances, k: k)
+            progress(index + 1, blocks)
         }
         return labels
     }

@@ -61,7 +61,8 @@ public final class Notebook {
     }
 
     /// Runs one cell and returns what it returns, or nil when it needed an exercise that is a stub
-    /// (the cell then says which). Any other error stops the program, after writing the report so far.
+    /// (the cell then says which). The report is written after every cell, so any other error stops the
+    /// program with the report so far on disk.
     @discardableResult
     public func cell<T>(_ heading: String, _ body: (Cell) throws -> T) throws -> T? {
         cellCount += 1
@@ -79,9 +80,6 @@ public final class Notebook {
         } catch let stub as NotImplemented {
             note(stub, in: cell)
             return nil
-        } catch {
-            _ = try? writeReport()
-            throw error
         }
     }
 

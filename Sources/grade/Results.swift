@@ -94,7 +94,7 @@ struct TestLog {
                 default: break
                 }
                 lastMessageTest = nil
-            } else if let test = current, let range = line.range(of: "\(test) : ") ?? line.range(of: "\(TestLog.shortName(test)) : ") {
+            } else if let test = current, let range = line.range(of: "\(test) : ") {
                 var message = String(line[range.upperBound...])
                 for prefix in ["Test skipped - ", "failed - "] where message.hasPrefix(prefix) {
                     message = String(message.dropFirst(prefix.count))
@@ -145,8 +145,6 @@ struct TestLog {
         let event = line[line.index(after: close)...].split(separator: " ").first.map(String.init) ?? ""
         return (String(name), event)
     }
-
-    private static func shortName(_ test: String) -> String { test }
 }
 
 /// The table the student reads.

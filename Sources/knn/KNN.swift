@@ -82,7 +82,7 @@ struct KNN: ParsableCommand {
                                     chapterTests: "KNNTests")
         let cifar = try loadData(notebook)!
         if let classifier = try train(notebook, cifar) {
-            let l2Distances = try compareDistanceImplementations(notebook, classifier, cifar) ?? nil
+            let l2Distances = try compareDistanceImplementations(notebook, classifier, cifar).flatMap { $0 }
             if full {
                 try predictFull(notebook, classifier, cifar, k: k ?? 10)
             } else {
@@ -241,13 +241,8 @@ struct KNN: ParsableCommand {
         try notebook.cell("All 10,000 test images against all 50,000 training images, k = \(k)") { cell in
             let blockSize = 1_000
             var progress = ProgressLine("test block", total: (cifar.test.count + blockSize - 1) / blockSize)
-            var predicted: [Int] = []
-            let (_, seconds) = try timed {
-                for (index, start) in stride(from: 0, to: cifar.test.count, by: blockSize).enumerated() {
-                    let block = cifar.test.images.rows(start ..< min(start + blockSize, cifar.test.count))
-                    predicted += try classifier.predict(block, k: k, metric: metric, blockSize: blockSize)
-                    progress.update(index + 1)
-                }
+            let (predicted, seconds) = try timed {
+                try classifier.predict(cifar.test.images, k: k, metric: metric, blockSize: blockSize) { done, _ in progress.update(done) }
             }
             let correct = zip(predicted, cifar.test.labels).filter { $0 == $1 }.count
             cell.say(String(format: "%d / %d correct, test accuracy %.4f, in %@ (distances in blocks of %d test images).",
