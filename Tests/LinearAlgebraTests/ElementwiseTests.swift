@@ -151,7 +151,8 @@ final class ElementwiseTests: XCTestCase {
             updated -= row
             updated *= 1.5
             return [a + a, a - row, column * a, column + row, a / 3, exp(a), a.maximum(0), updated,
-                    a.sum(axis: 1), a.max(axis: 1), Matrix(rows: 1100, cols: 2000, repeating: 0.25)]
+                    a.sum(axis: 1), a.max(axis: 1), Matrix(rows: 1100, cols: 2000, repeating: 0.25),
+                    2 - a, a.magnitude.squareRoot]
         }
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
@@ -163,6 +164,7 @@ final class ElementwiseTests: XCTestCase {
             XCTAssertEqual(x, y, "operation \(index): one and two threads differ")
         }
         XCTAssertEqual(one[3], loop(column, row, +), "the outer sum, threaded")
+        XCTAssertEqual(two[11], a.map { 2 - $0 }, "scalar first: 2 - a, threaded")
     }
 
     // MARK: - Helpers
