@@ -16,9 +16,9 @@ struct Workload {
     /// The families `--only` selects. `knnfull` takes about half a minute a run and is left out
     /// unless asked for.
     enum Family: String, CaseIterable {
-        case gemm, knn, softmax, twolayer, knnfull
+        case gemm, knn, softmax, twolayer, conv, knnfull
 
-        static let byDefault: [Family] = [.gemm, .knn, .softmax, .twolayer]
+        static let byDefault: [Family] = [.gemm, .knn, .softmax, .twolayer, .conv]
     }
 
     /// C = A B with A and B (n, n) standard normal: 2 n^3 flops.
@@ -121,6 +121,35 @@ struct Workload {
             let dW1 = matmul(x, dHidden, transposeA: true) + 2 * reg * w1
             let db1 = dHidden.sum(axis: 0)
             return loss + dW1[0, 0] + db1[0, 0] + dW2[0, 0] + db2[0, 0]
+        }
+    }
+
+    /// A convolutional layer by im2col, forward and backward: 50 images (3, 32, 32), 32 filters of
+    /// 3 x 7 x 7, stride 1, padding 3 (the course's three-layer convnet's first layer), so the output
+    /// is (50, 32, 32, 32). Forward: im2col, one product, the bias, and the output put back into
+    /// (N, F, H', W') order. Backward from an upstream gradient of that shape: db, dW and dx (the
+    /// product with the filters, then col2im).
+    static let convolution = Workload(name: "conv 50x3x32x32, 32 7x7 filters, fwd+bwd", numpyArguments: ["conv"], flops: nil) {
+        let (n, c, size, f, k) = (50, 3, 32, 32, 7)
+        let geometry = try! ConvolutionGeometry(channels: c, height: size, width: size, filterHeight: k, filterWidth: k,
+                                                stride: 1, padding: 3)
+        var rng = SeededGenerator(seed: 6)
+        let x = Tensor.gaussian([n, c, size, size], using: &rng)
+        let w = Tensor.gaussian([f, c, k, k], standardDeviation: 1e-2, using: &rng)
+        let b = Matrix.gaussian(1, f, using: &rng)
+        let dout = Tensor.gaussian([n, f, size, size], using: &rng)
+        return {
+            // Forward.
+            let columns = im2col(x, geometry)                                          // (N·H'·W', C·7·7)
+            let filters = Matrix(reshaping: w, rows: f, cols: geometry.windowSize)     // (F, C·7·7)
+            let outRows = matmul(columns, filters, transposeB: true) + b                // (N·H'·W', F)
+            let out = Tensor(reshaping: outRows, shape: [n, size, size, f]).permuted([0, 3, 1, 2])
+            // Backward.
+            let doutRows = Matrix(reshaping: dout.permuted([0, 2, 3, 1]), rows: outRows.rows, cols: f)
+            let db = doutRows.sum(axis: 0)                                              // (1, F)
+            let dw = matmul(doutRows, columns, transposeA: true)                        // (F, C·7·7)
+            let dx = col2im(matmul(doutRows, filters), batchSize: n, geometry)          // (N, C, H, W)
+            return out[0, 0, 0, 0] + db[0, 0] + dw[0, 0] + dx[0, 0, 0, 0]
         }
     }
 }

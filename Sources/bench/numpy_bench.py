@@ -113,7 +113,44 @@ def twolayer(rng, _):
     return run
 
 
-WORKLOADS = {"gemm": gemm, "knn": knn, "knnfull": knnfull, "softmax": softmax, "twolayer": twolayer}
+def conv(rng, _):
+    """A convolutional layer by im2col, forward and backward: x (50, 3, 32, 32), 32 filters (3, 7, 7),
+    stride 1, padding 3. Windows are gathered and scattered with one strided slice per filter offset
+    (49 slices), the fastest way in plain NumPy; rows are window positions, as in the Swift side."""
+    n, c, size, f, k, stride, pad = 50, 3, 32, 32, 7, 1, 3
+    out_size = (size + 2 * pad - k) // stride + 1
+    x = rng.standard_normal((n, c, size, size))
+    w = 1e-2 * rng.standard_normal((f, c, k, k))
+    b = rng.standard_normal(f)
+    dout = rng.standard_normal((n, f, out_size, out_size))
+    span = stride * out_size
+
+    def run():
+        # Forward.
+        padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        windows = np.empty((n, out_size, out_size, c, k, k))
+        for di in range(k):
+            for dj in range(k):
+                windows[..., di, dj] = padded[:, :, di:di + span:stride, dj:dj + span:stride].transpose(0, 2, 3, 1)
+        columns = windows.reshape(n * out_size * out_size, c * k * k)   # (N·H'·W', C·7·7)
+        filters = w.reshape(f, -1)                                      # (F, C·7·7)
+        out = (columns @ filters.T + b).reshape(n, out_size, out_size, f).transpose(0, 3, 1, 2)
+        # Backward.
+        dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, f)           # (N·H'·W', F)
+        db = dout_rows.sum(axis=0)
+        dw = dout_rows.T @ columns                                      # (F, C·7·7)
+        dwindows = (dout_rows @ filters).reshape(n, out_size, out_size, c, k, k)
+        dpadded = np.zeros_like(padded)
+        for di in range(k):
+            for dj in range(k):
+                dpadded[:, :, di:di + span:stride, dj:dj + span:stride] += dwindows[..., di, dj].transpose(0, 3, 1, 2)
+        dx = dpadded[:, :, pad:pad + size, pad:pad + size]
+        return out, db, dw, dx
+
+    return run
+
+
+WORKLOADS = {"conv": conv, "gemm": gemm, "knn": knn, "knnfull": knnfull, "softmax": softmax, "twolayer": twolayer}
 
 
 def blas_info():
