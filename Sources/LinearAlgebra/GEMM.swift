@@ -144,24 +144,29 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
 /// of B first would write it out to L3 and read it back for little reuse. Instead each thread packs
 /// its own slivers a group at a time (a group stays in L2) and uses them at once; the threads split
 /// the slivers. Xᵀ dscores, computed as Cᵀ (10, 3,073) = dscoresᵀ X, runs this way.
+///
+/// Each thread walks the whole depth K by itself, packing its own copy of each KC-deep slice of A
+/// (a few thousand entries, against hundreds of thousands of multiply-adds), so that the threads
+/// meet once per product rather than once per slice: a convolution's dW = doutᵀ X_col has K =
+/// 51,200 (200 slices), and a meeting per slice cost more than the second thread saved.
 func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
                   c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads requested: Int) {
     let slivers = (n + Blocking.nr - 1) / Blocking.nr
     let threads = threadCount(m: m, n: n, k: k, requested: requested, parts: slivers)
     let kcMax = Swift.min(Blocking.kc, k)
     let group = Blocking.sliverGroup
-    let packedA = PackingBuffer(count: roundUp(m, Blocking.mr) / Blocking.mr * panelStride(kcMax))
+    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(m, Blocking.mr) / Blocking.mr * panelStride(kcMax)) }
     let packedB = (0 ..< threads).map { _ in PackingBuffer(count: group * sliverStride(kcMax)) }
     defer {
-        packedA.deallocate()
-        for buffer in packedB { buffer.deallocate() }
+        for buffer in packedA + packedB { buffer.deallocate() }
     }
-    for pc in stride(from: 0, to: k, by: Blocking.kc) {
-        let kc = Swift.min(Blocking.kc, k - pc)
-        let sliceBeta = pc == 0 ? beta : 1
-        packBlockA(lhs, row: 0, height: m, column: pc, depth: kc, into: packedA.base)
-        runConcurrently(threads: threads) { t in
-            let part = share(t, of: slivers, among: threads)
+    runConcurrently(threads: threads) { t in
+        let part = share(t, of: slivers, among: threads)
+        guard !part.isEmpty else { return }
+        for pc in stride(from: 0, to: k, by: Blocking.kc) {
+            let kc = Swift.min(Blocking.kc, k - pc)
+            let sliceBeta = pc == 0 ? beta : 1
+            packBlockA(lhs, row: 0, height: m, column: pc, depth: kc, into: packedA[t].base)
             for first in stride(from: part.lowerBound, to: part.upperBound, by: group) {
                 let last = Swift.min(first + group, part.upperBound)
                 let j0 = first * Blocking.nr
@@ -171,7 +176,7 @@ func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: 
                     let sliver = packedB[t].base + (s - first) * sliverStride(kc)
                     let j = s * Blocking.nr
                     for i in stride(from: 0, to: m, by: Blocking.mr) {
-                        microKernel(depth: kc, panel: packedA.base + i / Blocking.mr * panelStride(kc), sliver: sliver,
+                        microKernel(depth: kc, panel: packedA[t].base + i / Blocking.mr * panelStride(kc), sliver: sliver,
                                     c: c + i * rowStride + j * columnStride, rowStride: rowStride, columnStride: columnStride,
                                     height: Swift.min(Blocking.mr, m - i), width: Swift.min(Blocking.nr, n - j), beta: sliceBeta)
                     }
