@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -26,23 +26,23 @@ struct GatesProgram: ParsableCommand {
 
     @OptionGroup var options: ProgramOptions
 
-    @Option(name: .long, help: "Hidden sigmoid units of the tiny network.")
+    @Option(name: .long, parsing: .unconditional, help: "Hidden sigmoid units of the tiny network.")
     var hiddenUnits = 4
 
-    @Option(name: .long, help: "Gradient descent's step size for the tiny network.")
+    @Option(name: .long, parsing: .unconditional, help: "Gradient descent's step size for the tiny network.")
     var learningRate = 1.0
 
-    @Option(name: .long, help: "Training stops as soon as the network's loss is below this.")
+    @Option(name: .long, parsing: .unconditional, help: "Training stops as soon as the network's loss is below this.")
     var targetLoss = 0.01
 
-    @Option(name: .long, help: "Training gives up after this many steps.")
+    @Option(name: .long, parsing: .unconditional, help: "Training gives up after this many steps.")
     var maxSteps = 20_000
 
     func validate() throws {
-        guard hiddenUnits >= 1 else { throw ValidationError("--hidden-units must be at least 1") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
-        guard targetLoss > 0 else { throw ValidationError("--target-loss must be positive") }
-        guard maxSteps >= 1 else { throw ValidationError("--max-steps must be at least 1") }
+        try requirePositive(hiddenUnits, flag: "--hidden-units")
+        try requirePositive(learningRate, flag: "--learning-rate")
+        try requirePositive(targetLoss, flag: "--target-loss")
+        try requirePositive(maxSteps, flag: "--max-steps")
     }
 
     func run() throws {

@@ -30,12 +30,12 @@ struct KNN: ParsableCommand {
     // The counts are optional so that --smoke-test and --full fill in only the ones not given: a count
     // typed on the command line always wins over a preset.
 
-    @Option(name: .customLong("train-count"), help: ArgumentHelp(
+    @Option(name: .customLong("train-count"), parsing: .unconditional, help: ArgumentHelp(
         "Training images to use: the first N of the training set (default: 5,000; 500 with --smoke-test, all 50,000 with --full).",
         valueName: "n"))
     var givenTrainCount: Int?
 
-    @Option(name: .customLong("test-count"), help: ArgumentHelp(
+    @Option(name: .customLong("test-count"), parsing: .unconditional, help: ArgumentHelp(
         "Test images to use: the first N of the test set (default: 500; 50 with --smoke-test, all 10,000 with --full).",
         valueName: "n"))
     var givenTestCount: Int?
@@ -43,13 +43,13 @@ struct KNN: ParsableCommand {
     @Option(name: .long, help: "Distance for prediction and cross-validation: l1 or l2.")
     var metric: DistanceMetric = .l2
 
-    @Option(name: .customLong("folds"), help: ArgumentHelp("Cross-validation folds (default: 5; 3 with --smoke-test).", valueName: "n"))
+    @Option(name: .customLong("folds"), parsing: .unconditional, help: ArgumentHelp("Cross-validation folds (default: 5; 3 with --smoke-test).", valueName: "n"))
     var givenFolds: Int?
 
     @Option(name: .long, parsing: .upToNextOption, help: "Values of k to cross-validate.")
     var kChoices = [1, 3, 5, 8, 10, 12, 15, 20, 50, 100]
 
-    @Option(name: .customLong("compare-count"), help: ArgumentHelp(
+    @Option(name: .customLong("compare-count"), parsing: .unconditional, help: ArgumentHelp(
         "Test images timed with the slow two-loop and one-loop distances; the no-loop version takes them all (default: 500; 20 with --smoke-test).",
         valueName: "n"))
     var givenCompareCount: Int?
@@ -60,7 +60,7 @@ struct KNN: ParsableCommand {
         """)
     var full = false
 
-    @Option(name: .long, help: "With --full: the k to predict with (default 10, the cross-validated choice on the subsample).")
+    @Option(name: .long, parsing: .unconditional, help: "With --full: the k to predict with (default 10, the cross-validated choice on the subsample).")
     var k: Int?
 
     @Flag(name: .long, help: """
@@ -89,8 +89,9 @@ struct KNN: ParsableCommand {
         guard !(smokeTest && full) else {
             throw ValidationError("--smoke-test and --full are two different runs: choose one (--full --train-count N --test-count M makes a small --full run)")
         }
-        guard trainCount >= 1, testCount >= 1 else { throw ValidationError("--train-count and --test-count must be at least 1") }
-        guard compareCount >= 1 else { throw ValidationError("--compare-count must be at least 1") }
+        try requirePositive(trainCount, flag: "--train-count")
+        try requirePositive(testCount, flag: "--test-count")
+        try requirePositive(compareCount, flag: "--compare-count")
         if full {
             let k = self.k ?? 10
             guard k >= 1 && k <= trainCount else { throw ValidationError("--k \(k) is impossible: k must be between 1 and \(trainCount), the training images") }
@@ -99,7 +100,7 @@ struct KNN: ParsableCommand {
             guard folds >= 2 && folds <= trainCount else {
                 throw ValidationError("--folds \(folds) is impossible with \(trainCount) training images: use 2 to \(trainCount) folds")
             }
-            guard kChoices.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k-choices must be positive numbers") }
+            for choice in kChoices { try requirePositive(choice, flag: "--k-choices") }
             guard kChoices.contains(where: { $0 <= largestCrossValidatedK }) else {
                 throw ValidationError("every --k-choices value is larger than \(largestCrossValidatedK), the training images of a fold: choose smaller ones")
             }
