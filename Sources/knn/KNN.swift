@@ -203,8 +203,12 @@ struct KNN: ParsableCommand {
                 cell.say(agree ? "The implementations agree." : "⚠ The implementations disagree: check them with `swift test --filter KNNTests`.")
                 cell.say(String(format: "\(last.name) is %.0f× faster than \(first.name).", first.seconds / max(last.seconds, 1e-9)))
             }
-            try cell.picture(RGBImage(GrayImage(scaling: last.distances).upscaled(by: slice.rows < 100 ? 4 : 1)), file: "distances.png",
-                             caption: "The L2 distances: one row per test image, one column per training image; bright is far.")
+            let (picture, shownColumns) = Self.distancePicture(last.distances)
+            let columns = shownColumns == last.distances.cols
+                ? "one column per training image"
+                : "one column for each of the first \(shownColumns) of the \(last.distances.cols) training images"
+            try cell.picture(RGBImage(picture), file: "distances.png",
+                             caption: "The L2 distances: one row per test image, \(columns); bright is far.")
             return slice.rows == cifar.test.count && last.name == "no loops" ? last.distances : nil
         }
     }
@@ -287,6 +291,21 @@ struct KNN: ParsableCommand {
     private func describe(_ x: Double) -> String { x.isNaN ? "NaN" : String(format: "%.3g", x) }
 
     // MARK: Pictures
+
+    /// The most training images (columns) `distances.png` shows: a (500, 5,000) matrix becomes a square.
+    static let distancePictureColumns = 500
+
+    /// The distance matrix as a grey picture, one pixel per distance, bright far: the first
+    /// ``distancePictureColumns`` columns, each pixel enlarged (up to 4 times, at most 1,000 pixels
+    /// across) when there are fewer than 100 rows.
+    /// - Returns: the picture and how many columns (the first) it shows.
+    static func distancePicture(_ distances: Matrix) -> (image: GrayImage, shownColumns: Int) {
+        let shown = min(distances.cols, distancePictureColumns)
+        let firstColumns = Matrix(rows: distances.rows, cols: shown,
+                                  (0 ..< distances.rows).flatMap { distances.rowSlice($0).prefix(shown) })
+        let factor = distances.rows < 100 ? max(1, min(4, 1_000 / max(shown, 1))) : 1
+        return (GrayImage(scaling: firstColumns).upscaled(by: factor), shown)
+    }
 
     private func image(_ images: Matrix, _ row: Int) -> RGBImage {
         RGBImage(width: CIFAR10.imageWidth, height: CIFAR10.imageHeight, bytes: CIFAR10.hwcBytes(row: row, of: images))
