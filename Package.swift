@@ -111,6 +111,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
+        // The programs' flags, through `@testable import` of the executables.
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
     ],
     swiftLanguageModes: [.v5]
 )

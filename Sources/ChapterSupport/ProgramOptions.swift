@@ -5,7 +5,8 @@ import GradientCheck
 
 /// The flags every chapter program shares: the seed and where the output goes.
 public struct ProgramOptions: ParsableArguments {
-    @Option(name: .long, help: "Seed of every random draw: the same seed gives the same numbers and pictures.")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Seed of every random draw, a whole number 0 or more: the same seed gives the same numbers and pictures.")
     public var seed: UInt64 = 0
 
     @Option(name: .long, help: ArgumentHelp(

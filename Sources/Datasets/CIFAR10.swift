@@ -43,8 +43,9 @@ public struct CIFAR10: Sendable {
     ///   - directory: the folder holding the binary files, e.g. from ``directory(explicit:environment:)``.
     ///   - trainCount: how many training records to load, 0...50,000 for the real dataset.
     ///   - testCount: how many test records to load, 0...10,000 for the real dataset.
-    /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound`, `.unreadableFile`,
-    ///   `.truncatedFile`, `.notEnoughRecords`, `.labelOutOfRange` or `.malformedClassNames`.
+    /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound` (`.dataInSubfolder` when the
+    ///   folder holds cifar-10-batches-bin instead), `.unreadableFile`, `.truncatedFile`,
+    ///   `.notEnoughRecords`, `.labelOutOfRange` or `.malformedClassNames`.
     /// - Precondition: the counts are not negative.
     public init(directory: URL, trainCount: Int = CIFAR10.trainingRecordCount,
                 testCount: Int = CIFAR10.testRecordCount) throws {
@@ -105,9 +106,11 @@ extension CIFAR10 {
 extension CIFAR10 {
     /// The environment variable that names the data folder when no explicit path is given.
     public static let directoryVariable = "CIFAR10_DIR"
+    /// The name of the folder the binary version unpacks to (cifar-10-binary.tar.gz).
+    public static let folderName = "cifar-10-batches-bin"
     /// The data folder used when neither an explicit path nor ``directoryVariable`` is given,
     /// relative to the current directory: where `bash data/get_datasets.sh` unpacks the data.
-    public static let defaultDirectory = "data/cifar-10-batches-bin"
+    public static let defaultDirectory = "data/" + folderName
 
     /// The folder to load CIFAR-10 from: `explicit` (a program's `--data DIR` flag) if given, else the
     /// `CIFAR10_DIR` environment variable, else `data/cifar-10-batches-bin`. Relative paths are
@@ -131,8 +134,9 @@ extension CIFAR10 {
     ///
     /// Only the files that hold those records are opened, and only their first bytes are read.
     /// - Returns: images (count, 3072) with pixel bytes 0...255 as `Double`, and `count` labels 0...9.
-    /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound`, `.unreadableFile`,
-    ///   `.truncatedFile`, `.notEnoughRecords` (naming how many the files hold) or `.labelOutOfRange`.
+    /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound` (or `.dataInSubfolder`),
+    ///   `.unreadableFile`, `.truncatedFile`, `.notEnoughRecords` (naming how many the files hold) or
+    ///   `.labelOutOfRange`.
     /// - Precondition: `count >= 0`.
     public static func loadTrainingImages(from directory: URL, count: Int = trainingRecordCount) throws -> LabeledImages {
         try loadRecords(files: trainingFileNames, in: directory, count: count)
@@ -148,8 +152,8 @@ extension CIFAR10 {
 
     /// The class names in batches.meta.txt: exactly 10 non-empty lines, in label order. Surrounding
     /// spaces, Windows line ends and blank lines at the end of the file are ignored.
-    /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound`, `.unreadableFile` or
-    ///   `.malformedClassNames`.
+    /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound` (or `.dataInSubfolder`),
+    ///   `.unreadableFile` or `.malformedClassNames`.
     public static func loadClassNames(from directory: URL) throws -> [String] {
         let url = try existingFile(classNamesFileName, in: directory)
         let data: Data
@@ -218,17 +222,28 @@ extension CIFAR10 {
         return LabeledImages(images: Matrix(rows: count, cols: featureCount, pixels), labels: labels)
     }
 
-    /// The URL of `name` in `directory`, after checking that both exist.
+    /// The URL of `name` in `directory`, after checking that both exist. A missing file in a folder
+    /// with a cifar-10-batches-bin subfolder is reported as `.dataInSubfolder`: the path is one level up.
     private static func existingFile(_ name: String, in directory: URL) throws -> URL {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard isDirectory(directory) else {
             throw CIFAR10Error.directoryNotFound(path: directory.path)
         }
         let url = directory.appendingPathComponent(name, isDirectory: false)
+        var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            let subfolder = directory.appendingPathComponent(folderName, isDirectory: true)
+            if self.isDirectory(subfolder) {
+                throw CIFAR10Error.dataInSubfolder(path: directory.path, subfolder: subfolder.path)
+            }
             throw CIFAR10Error.fileNotFound(path: url.path)
         }
         return url
+    }
+
+    /// Whether a folder (or a symbolic link to one) exists at `url`.
+    private static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     /// The size of the file at `url`, in bytes; a symbolic link is measured by the file it points to.

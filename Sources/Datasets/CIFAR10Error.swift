@@ -8,6 +8,9 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
     case directoryNotFound(path: String)
     /// The directory exists but the file at `path` is missing (an incomplete download or copy).
     case fileNotFound(path: String)
+    /// The directory at `path` lacks a CIFAR-10 file but has a subfolder `subfolder` named
+    /// cifar-10-batches-bin: the path points at the folder that holds the data, not at the data.
+    case dataInSubfolder(path: String, subfolder: String)
     /// The file at `path` exists but could not be read; `reason` is what the system said.
     case unreadableFile(path: String, reason: String)
     /// The file at `path` is `byteCount` bytes long, which is not a whole number of 3,073-byte records.
@@ -32,6 +35,11 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
             return """
                 CIFAR-10 is incomplete: \(path) is missing. Run `bash data/get_datasets.sh` to \
                 download and unpack it again, or point CIFAR10_DIR or --data at a complete copy.
+                """
+        case let .dataInSubfolder(path, subfolder):
+            return """
+                CIFAR-10 not found in \(path): the data files are not there, but a \(CIFAR10.folderName) \
+                folder is. Point the --data flag or the CIFAR10_DIR environment variable at \(subfolder) instead.
                 """
         case let .unreadableFile(path, reason):
             return """

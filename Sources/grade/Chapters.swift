@@ -22,7 +22,8 @@ struct Chapter {
         [suite, name, info.map { String($0.number) } ?? ""].contains { $0.lowercased() == query.lowercased() }
     }
 
-    /// The chapters' suites found in the built tests, in chapter order.
+    /// The chapters' suites found in the built tests, in chapter order, each with its tests in the order
+    /// the test files declare them (`swift test list` sorts them by name).
     static func discover() throws -> [Chapter] {
         let listing = try SwiftPM.run(["test", "list", "--skip-build"])
         guard listing.status == 0 else {
@@ -35,7 +36,10 @@ struct Chapter {
             bySuite[String(parts[0]), default: []].append(String(parts[1]))
         }
         func order(_ suite: String) -> Int { known.first { $0.suite == suite }?.number ?? Int.max }
-        return bySuite.keys.sorted { (order($0), $0) < (order($1), $1) }.map { Chapter(suite: $0, tests: bySuite[$0]!.sorted()) }
+        let declared = DeclarationOrder(folder: URL(fileURLWithPath: "Tests/WorkbookTests", isDirectory: true))
+        return bySuite.keys.sorted { (order($0), $0) < (order($1), $1) }.map {
+            Chapter(suite: $0, tests: declared.sorted(bySuite[$0]!, suite: $0))
+        }
     }
 
     /// Runs the suite in its own process; after a crash or a time-out, again without that test.
@@ -62,6 +66,58 @@ struct Chapter {
             }
         }
         return ChapterResult(chapter: self, outcomes: outcomes)
+    }
+}
+
+/// The order in which the test files declare each suite's tests: the file with the suite's `class` first,
+/// then the files that `extend` it, by file name, each from top to bottom.
+///
+/// The scorecard lists a chapter's exercises in this order, which is the order of the chapter's guide
+/// (Exercises/Guides/): an exercise's place is that of its first test. Only the test files are read, so
+/// the order holds for either track and for the student copy.
+struct DeclarationOrder {
+    /// Each suite's test names, in declaration order.
+    private(set) var tests: [String: [String]] = [:]
+
+    /// Reads the Swift files of a test folder; a folder that cannot be read gives no order.
+    init(folder: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let files = names.filter { $0.hasSuffix(".swift") }.compactMap { name -> (String, String)? in
+            (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
+        }
+        self.init(files: files)
+    }
+
+    /// Reads Swift sources given as (file name, text).
+    init(files: [(name: String, text: String)]) {
+        var classTests: [String: [String]] = [:]
+        var extensionTests: [String: [String]] = [:]
+        for file in files.sorted(by: { $0.name < $1.name }) {
+            var suite: String?
+            var isClass = false
+            for line in file.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                let words = line.split { " \t(:{".contains($0) }
+                let trimmed = line.drop { $0 == " " || $0 == "\t" }
+                if line.first.map({ $0 != " " && $0 != "\t" }) ?? false, !line.hasPrefix("//"),
+                   let k = words.firstIndex(where: { ["class", "extension", "struct", "enum", "actor"].contains($0) }),
+                   k + 1 < words.count {
+                    suite = String(words[k + 1])          // a top-level type: the tests below belong to it
+                    isClass = words[k] == "class"
+                } else if let suite, trimmed.hasPrefix("func test"), words.count >= 2 {
+                    let name = String(words[words.firstIndex(of: "func")! + 1])
+                    if isClass { classTests[suite, default: []].append(name) } else { extensionTests[suite, default: []].append(name) }
+                }
+            }
+        }
+        for suite in Set(classTests.keys).union(extensionTests.keys) {
+            tests[suite] = (classTests[suite] ?? []) + (extensionTests[suite] ?? [])
+        }
+    }
+
+    /// `names` (tests of `suite`) in declaration order; any the files do not declare come last, by name.
+    func sorted(_ names: [String], suite: String) -> [String] {
+        let position = Dictionary((tests[suite] ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return names.sorted { (position[$0] ?? Int.max, $0) < (position[$1] ?? Int.max, $1) }
     }
 }
 

@@ -32,13 +32,17 @@ struct Grade: ParsableCommand {
     @Flag(name: .long, help: "Do not build first; grade the tests built by the last `swift build --build-tests`.")
     var skipBuild = false
 
-    @Option(name: .long, help: "Seconds a chapter's suite may run before the test in progress is stopped as an endless loop.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds a chapter's suite may run before the test in progress is stopped as an endless loop.")
     var timeLimit: Double = 120
 
     @Option(name: .long, help: ArgumentHelp(
         "For CI: exit 0 only if every exercise has this status (passed or not-implemented).",
         valueName: "status"))
     var expect: ExerciseStatus?
+
+    func validate() throws {
+        guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(String(format: "%g", timeLimit))") }
+    }
 
     func run() throws {
         let track = ProcessInfo.processInfo.environment["WORKBOOK"] ?? "exercises"

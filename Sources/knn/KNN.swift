@@ -27,38 +27,71 @@ struct KNN: ParsableCommand {
     @OptionGroup var options: ProgramOptions
     @OptionGroup var data: DataOptions
 
-    @Option(name: .long, help: "Training images to use: the first N of the training set.")
-    var trainCount = 5_000
+    // The counts are optional so that --smoke-test and --full fill in only the ones not given: a count
+    // typed on the command line always wins over a preset.
 
-    @Option(name: .long, help: "Test images to use: the first N of the test set.")
-    var testCount = 500
+    @Option(name: .customLong("train-count"), parsing: .unconditional, help: ArgumentHelp(
+        "Training images to use: the first N of the training set (default: 5,000; 500 with --smoke-test, all 50,000 with --full).",
+        valueName: "n"))
+    var givenTrainCount: Int?
+
+    @Option(name: .customLong("test-count"), parsing: .unconditional, help: ArgumentHelp(
+        "Test images to use: the first N of the test set (default: 500; 50 with --smoke-test, all 10,000 with --full).",
+        valueName: "n"))
+    var givenTestCount: Int?
 
     @Option(name: .long, help: "Distance for prediction and cross-validation: l1 or l2.")
     var metric: DistanceMetric = .l2
 
-    @Option(name: .long, help: "Cross-validation folds.")
-    var folds = 5
+    @Option(name: .customLong("folds"), parsing: .unconditional, help: ArgumentHelp("Cross-validation folds (default: 5; 3 with --smoke-test).", valueName: "n"))
+    var givenFolds: Int?
 
     @Option(name: .long, parsing: .upToNextOption, help: "Values of k to cross-validate.")
     var kChoices = [1, 3, 5, 8, 10, 12, 15, 20, 50, 100]
 
-    @Option(name: .long, help: "Test images timed with the slow two-loop and one-loop distances (the no-loop version takes them all).")
-    var compareCount = 500
+    @Option(name: .customLong("compare-count"), parsing: .unconditional, help: ArgumentHelp(
+        "Test images timed with the slow two-loop and one-loop distances; the no-loop version takes them all (default: 500; 20 with --smoke-test).",
+        valueName: "n"))
+    var givenCompareCount: Int?
 
-    @Flag(name: .long, help: "Use all 50,000 training and 10,000 test images: no cross-validation, prediction at --k in blocks.")
+    @Flag(name: .long, help: """
+        Use all 50,000 training and 10,000 test images: no cross-validation, prediction at --k in blocks. \
+        --train-count and --test-count, if given, still choose the counts.
+        """)
     var full = false
 
-    @Option(name: .long, help: "With --full: the k to predict with (default 10, the cross-validated choice on the subsample).")
+    @Option(name: .long, parsing: .unconditional, help: "With --full: the k to predict with (default 10, the cross-validated choice on the subsample).")
     var k: Int?
 
-    @Flag(name: .long, help: "A quick check that everything runs: 500 training and 50 test images, 3 folds.")
+    @Flag(name: .long, help: """
+        A quick check that everything runs: 500 training and 50 test images, 3 folds, 20 images timed. \
+        --train-count, --test-count, --folds and --compare-count, if given, win over these numbers.
+        """)
     var smokeTest = false
 
-    mutating func validate() throws {
-        if smokeTest { (trainCount, testCount, compareCount, folds) = (500, 50, 20, 3) }
-        if full { (trainCount, testCount) = (CIFAR10.trainingRecordCount, CIFAR10.testRecordCount) }
-        guard trainCount >= 1, testCount >= 1 else { throw ValidationError("--train-count and --test-count must be at least 1") }
-        guard compareCount >= 1 else { throw ValidationError("--compare-count must be at least 1") }
+    /// The counts of a run whose flags are not given: the course's subsample, or the preset's.
+    private var preset: (trainCount: Int, testCount: Int, compareCount: Int, folds: Int) {
+        if full { return (CIFAR10.trainingRecordCount, CIFAR10.testRecordCount, 500, 5) }
+        if smokeTest { return (500, 50, 20, 3) }
+        return (5_000, 500, 500, 5)
+    }
+
+    /// The first N training images are used: --train-count, or the preset's.
+    var trainCount: Int { givenTrainCount ?? preset.trainCount }
+    /// The first N test images are used: --test-count, or the preset's.
+    var testCount: Int { givenTestCount ?? preset.testCount }
+    /// Test images for the timed comparison of the distance implementations: --compare-count, or the preset's.
+    var compareCount: Int { givenCompareCount ?? preset.compareCount }
+    /// Cross-validation folds: --folds, or the preset's.
+    var folds: Int { givenFolds ?? preset.folds }
+
+    func validate() throws {
+        guard !(smokeTest && full) else {
+            throw ValidationError("--smoke-test and --full are two different runs: choose one (--full --train-count N --test-count M makes a small --full run)")
+        }
+        try requirePositive(trainCount, flag: "--train-count")
+        try requirePositive(testCount, flag: "--test-count")
+        try requirePositive(compareCount, flag: "--compare-count")
         if full {
             let k = self.k ?? 10
             guard k >= 1 && k <= trainCount else { throw ValidationError("--k \(k) is impossible: k must be between 1 and \(trainCount), the training images") }
@@ -67,7 +100,7 @@ struct KNN: ParsableCommand {
             guard folds >= 2 && folds <= trainCount else {
                 throw ValidationError("--folds \(folds) is impossible with \(trainCount) training images: use 2 to \(trainCount) folds")
             }
-            guard kChoices.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k-choices must be positive numbers") }
+            for choice in kChoices { try requirePositive(choice, flag: "--k-choices") }
             guard kChoices.contains(where: { $0 <= largestCrossValidatedK }) else {
                 throw ValidationError("every --k-choices value is larger than \(largestCrossValidatedK), the training images of a fold: choose smaller ones")
             }
@@ -170,8 +203,12 @@ struct KNN: ParsableCommand {
                 cell.say(agree ? "The implementations agree." : "⚠ The implementations disagree: check them with `swift test --filter KNNTests`.")
                 cell.say(String(format: "\(last.name) is %.0f× faster than \(first.name).", first.seconds / max(last.seconds, 1e-9)))
             }
-            try cell.picture(RGBImage(GrayImage(scaling: last.distances).upscaled(by: slice.rows < 100 ? 4 : 1)), file: "distances.png",
-                             caption: "The L2 distances: one row per test image, one column per training image; bright is far.")
+            let (picture, shownColumns) = Self.distancePicture(last.distances)
+            let columns = shownColumns == last.distances.cols
+                ? "one column per training image"
+                : "one column for each of the first \(shownColumns) of the \(last.distances.cols) training images"
+            try cell.picture(RGBImage(picture), file: "distances.png",
+                             caption: "The L2 distances: one row per test image, \(columns); bright is far.")
             return slice.rows == cifar.test.count && last.name == "no loops" ? last.distances : nil
         }
     }
@@ -254,6 +291,21 @@ struct KNN: ParsableCommand {
     private func describe(_ x: Double) -> String { x.isNaN ? "NaN" : String(format: "%.3g", x) }
 
     // MARK: Pictures
+
+    /// The most training images (columns) `distances.png` shows: a (500, 5,000) matrix becomes a square.
+    static let distancePictureColumns = 500
+
+    /// The distance matrix as a grey picture, one pixel per distance, bright far: the first
+    /// ``distancePictureColumns`` columns, each pixel enlarged (up to 4 times, at most 1,000 pixels
+    /// across) when there are fewer than 100 rows.
+    /// - Returns: the picture and how many columns (the first) it shows.
+    static func distancePicture(_ distances: Matrix) -> (image: GrayImage, shownColumns: Int) {
+        let shown = min(distances.cols, distancePictureColumns)
+        let firstColumns = Matrix(rows: distances.rows, cols: shown,
+                                  (0 ..< distances.rows).flatMap { distances.rowSlice($0).prefix(shown) })
+        let factor = distances.rows < 100 ? max(1, min(4, 1_000 / max(shown, 1))) : 1
+        return (GrayImage(scaling: firstColumns).upscaled(by: factor), shown)
+    }
 
     private func image(_ images: Matrix, _ row: Int) -> RGBImage {
         RGBImage(width: CIFAR10.imageWidth, height: CIFAR10.imageHeight, bytes: CIFAR10.hwcBytes(row: row, of: images))

@@ -38,23 +38,30 @@ struct LinearClassifierProgram: ParsableCommand {
     @Option(name: .long, help: "The regularization penalty: l2 (reg * sum W^2), l1 (reg * sum |W|) or elastic (reg * sum (beta W^2 + |W|)).")
     var regType: RegularizationKind = .l2
 
-    @Option(name: .long, help: "The elastic net's beta: the weight size 1/beta at which its W^2 and |W| terms are equal (trained weights are about 1e-5 to 1e-4).")
+    @Option(name: .long, parsing: .unconditional, help: "The elastic net's beta: the weight size 1/beta at which its W^2 and |W| terms are equal (trained weights are about 1e-5 to 1e-4).")
     var elasticBeta = 1e4
 
-    @Option(name: .long, help: "SGD iterations for every training run (an epoch is 49,000 / batch size iterations).")
-    var iterations = 1_500
+    // --iterations, --search-size and --random-search-tries are optional so that --quick fills in only the
+    // ones not given: a number typed on the command line always wins over the preset.
 
-    @Option(name: .long, help: "Images per minibatch, drawn with replacement.")
+    @Option(name: .customLong("iterations"), parsing: .unconditional, help: ArgumentHelp(
+        "SGD iterations for every training run; an epoch is 49,000 / batch size iterations (default: 1,500; 100 with --quick).",
+        valueName: "n"))
+    var givenIterations: Int?
+
+    @Option(name: .long, parsing: .unconditional, help: "Images per minibatch, drawn with replacement.")
     var batchSize = 200
 
-    @Option(name: .long, help: "Learning rate of the first training run (the loss-curve cell).")
+    @Option(name: .long, parsing: .unconditional, help: "Learning rate of the first training run (the loss-curve cell).")
     var learningRate = 1e-7
 
-    @Option(name: .long, help: "Regularization strength of the first training run (default: 2.5e4 for l2, 5 for l1, 0.3 for elastic).")
+    @Option(name: .long, parsing: .unconditional, help: "Regularization strength of the first training run (default: 2.5e4 for l2, 5 for l1, 0.3 for elastic).")
     var reg: Double?
 
-    @Option(name: .long, help: "Settings tried by the hyperparameter search, drawn log-uniformly; 0 skips the search.")
-    var searchSize = 12
+    @Option(name: .customLong("search-size"), parsing: .unconditional, help: ArgumentHelp(
+        "Settings tried by the hyperparameter search, drawn log-uniformly; 0 skips the search (default: 12; 3 with --quick).",
+        valueName: "n"))
+    var givenSearchSize: Int?
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("The search's learning-rate range.", valueName: "low high"))
     var learningRateRange = [1e-7, 1e-6]
@@ -63,24 +70,30 @@ struct LinearClassifierProgram: ParsableCommand {
         "The search's regularization-strength range (default: 1e3 3e4 for l2, 0.3 30 for l1, 0.03 3 for elastic).", valueName: "low high"))
     var regRange: [Double] = []
 
-    @Option(name: .long, help: "Random weight matrices tried by the random-search baseline (the lecture's 1,000); 0 skips it.")
-    var randomSearchTries = 1_000
+    @Option(name: .customLong("random-search-tries"), parsing: .unconditional, help: ArgumentHelp(
+        "Random weight matrices tried by the random-search baseline; 0 skips it (default: the lecture's 1,000; 50 with --quick).",
+        valueName: "n"))
+    var givenRandomSearchTries: Int?
 
-    @Flag(name: [.customLong("quick"), .customLong("smoke-test")],
-          help: "A quick check that everything runs: 2,000 training images, 100 iterations, 3 search settings, 50 random tries.")
+    @Flag(name: [.customLong("quick"), .customLong("smoke-test")], help: """
+        A quick check that everything runs: 2,000 training images, 100 iterations, 3 search settings, 50 random tries. \
+        --iterations, --search-size and --random-search-tries, if given, win over these numbers.
+        """)
     var quick = false
 
-    mutating func validate() throws {
-        if quick { (iterations, searchSize, randomSearchTries) = (100, 3, 50) }
-        guard iterations >= 1, batchSize >= 1 else { throw ValidationError("--iterations and --batch-size must be at least 1") }
-        guard searchSize >= 0, randomSearchTries >= 0 else { throw ValidationError("--search-size and --random-search-tries cannot be negative") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
-        guard reg.map({ $0 >= 0 }) ?? true else { throw ValidationError("--reg cannot be negative") }
-        guard elasticBeta >= 0 else { throw ValidationError("--elastic-beta cannot be negative") }
+    func validate() throws {
+        try requirePositive(iterations, flag: "--iterations")
+        try requirePositive(batchSize, flag: "--batch-size")
+        try requireNotNegative(searchSize, flag: "--search-size")
+        try requireNotNegative(randomSearchTries, flag: "--random-search-tries")
+        try requirePositive(learningRate, flag: "--learning-rate")
+        if let reg { try requireNotNegative(reg, flag: "--reg") }
+        try requireNotNegative(elasticBeta, flag: "--elastic-beta")
         for (name, range, example) in [("--learning-rate-range", learningRateRange, "1e-7 1e-6"), ("--reg-range", regRange, "1e3 3e4")]
         where !range.isEmpty {
-            guard range.count == 2, range[0] > 0, range[0] <= range[1] else {
-                throw ValidationError("\(name) takes two positive numbers, low then high, e.g. \(name) \(example)")
+            guard range.count == 2, range[0] > 0, range[0] <= range[1], range[1].isFinite else {
+                let given = range.map { "\($0)" }.joined(separator: " ")
+                throw ValidationError("\(name) takes two positive numbers, low then high, e.g. \(name) \(example); got \(given)")
             }
         }
     }
@@ -101,6 +114,15 @@ struct LinearClassifierProgram: ParsableCommand {
     }
 
     // MARK: Settings
+
+    /// SGD iterations of every training run: --iterations, or the default (--quick's without it).
+    var iterations: Int { givenIterations ?? (quick ? 100 : 1_500) }
+
+    /// Settings the hyperparameter search tries: --search-size, or the default (--quick's without it).
+    var searchSize: Int { givenSearchSize ?? (quick ? 3 : 12) }
+
+    /// Weight matrices the random-search baseline tries: --random-search-tries, or the default (--quick's without it).
+    var randomSearchTries: Int { givenRandomSearchTries ?? (quick ? 50 : 1_000) }
 
     /// The penalty chosen by --reg-type.
     var regularization: Regularization {

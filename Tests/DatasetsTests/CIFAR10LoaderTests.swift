@@ -108,6 +108,27 @@ final class CIFAR10LoaderTests: XCTestCase {
         }
     }
 
+    /// `--data /path/data` for `/path/data/cifar-10-batches-bin` (one level too high) says where the data is.
+    func testFolderAboveTheDataSuggestsTheDataFolder() throws {
+        let fake = try FakeCIFAR10(for: self, subfolder: "cifar-10-batches-bin")
+        let parent = fake.directory.deletingLastPathComponent()
+        XCTAssertThrowsError(try CIFAR10(directory: parent, trainCount: 1, testCount: 1)) { error in
+            XCTAssertEqual(error as? CIFAR10Error, .dataInSubfolder(path: parent.path, subfolder: fake.directory.path))
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains("--data") && message.contains("at \(fake.directory.path) instead"), message)
+        }
+        XCTAssertThrowsError(try CIFAR10.loadTestImages(from: parent, count: 1)) { error in
+            XCTAssertEqual(error as? CIFAR10Error, .dataInSubfolder(path: parent.path, subfolder: fake.directory.path))
+        }
+        // The suggested folder loads; a subfolder of another name gets no suggestion.
+        XCTAssertEqual(try CIFAR10(directory: fake.directory, trainCount: 1, testCount: 1).train.count, 1)
+        let other = try FakeCIFAR10(for: self, subfolder: "cifar-10-batches-py")
+        let otherParent = other.directory.deletingLastPathComponent()
+        XCTAssertThrowsError(try CIFAR10.loadClassNames(from: otherParent)) { error in
+            XCTAssertEqual(error as? CIFAR10Error, .fileNotFound(path: otherParent.appendingPathComponent("batches.meta.txt").path))
+        }
+    }
+
     func testFileSizeThatIsNotWholeRecordsIsTruncated() throws {
         let fake = try FakeCIFAR10(for: self)
         try fake.write("data_batch_2.bin", FakeCIFAR10.records(3 ..< 6).prefix(2 * 3073 + 100))

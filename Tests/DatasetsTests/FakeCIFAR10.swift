@@ -16,12 +16,13 @@ struct FakeCIFAR10 {
 
     let directory: URL
 
-    /// Writes the complete fake dataset; the test case deletes the folder when it finishes.
-    init(for testCase: XCTestCase) throws {
-        directory = FileManager.default.temporaryDirectory
+    /// Writes the complete fake dataset into a fresh temporary folder, or into a subfolder `subfolder` of
+    /// a fresh temporary folder; the test case deletes the folder when it finishes.
+    init(for testCase: XCTestCase, subfolder: String? = nil) throws {
+        let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("FakeCIFAR10-\(UUID().uuidString)", isDirectory: true)
+        directory = subfolder.map { folder.appendingPathComponent($0, isDirectory: true) } ?? folder
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let folder = directory
         testCase.addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         for (file, name) in Self.trainingFiles.enumerated() {
             let first = file * Self.recordsPerFile

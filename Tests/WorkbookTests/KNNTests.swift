@@ -19,25 +19,6 @@ final class KNNTests: XCTestCase {
 
     // MARK: distances
 
-    /// The lecture's worked example: two 4x4 single-channel images whose L1 distance is 456.
-    func test_computeL1Distances_lectureExample() throws {
-        let test = Matrix(row: [56, 32, 10, 18, 90, 23, 128, 133, 24, 26, 178, 200, 2, 0, 255, 220])
-        let training = Matrix(row: [10, 20, 24, 17, 8, 10, 89, 100, 12, 16, 178, 170, 4, 32, 233, 112])
-        let knn = try trained(training, [0])
-        let d = try attempt { try knn.computeL1Distances(test) }
-        expectEqual(d.rows == 1 && d.cols == 1, true, "computeL1Distances", "shape (1, 1)")
-        expectClose(d[0, 0], 456, tolerance: 1e-9, "computeL1Distances", "the lecture's L1 distance",
-                    hint: "sum |test - train| over all pixels, without squaring or a square root")
-    }
-
-    func test_computeL1Distances_matchesReference() throws {
-        let (train, labels) = Reference.data(40, 12, classes: 3, scale: 255, seed: 2)
-        let (test, _) = Reference.data(7, 12, classes: 3, scale: 255, seed: 3)
-        let d = try attempt { try trained(train, labels).computeL1Distances(test) }
-        expectMatrix(d, matches: Reference.distances(test, train, l1: true), frobeniusBelow: 1e-6,
-                     "computeL1Distances", "L1 distances (7 test x 40 training)")
-    }
-
     func test_computeDistancesTwoLoops_matchesReference() throws {
         let knn = try trained(Matrix([[0, 0], [3, 4], [6, 8]]), [0, 1, 2])
         let d = try attempt { try knn.computeDistancesTwoLoops(Matrix([[0, 0], [3, 0]])) }
@@ -73,6 +54,25 @@ final class KNNTests: XCTestCase {
         }
         expectMatrix(d, matches: Reference.distances(test, train), frobeniusBelow: 1e-6,
                      "computeDistancesNoLoops", "distances with duplicated images")
+    }
+
+    /// The lecture's worked example: two 4x4 single-channel images whose L1 distance is 456.
+    func test_computeL1Distances_lectureExample() throws {
+        let test = Matrix(row: [56, 32, 10, 18, 90, 23, 128, 133, 24, 26, 178, 200, 2, 0, 255, 220])
+        let training = Matrix(row: [10, 20, 24, 17, 8, 10, 89, 100, 12, 16, 178, 170, 4, 32, 233, 112])
+        let knn = try trained(training, [0])
+        let d = try attempt { try knn.computeL1Distances(test) }
+        expectEqual(d.rows == 1 && d.cols == 1, true, "computeL1Distances", "shape (1, 1)")
+        expectClose(d[0, 0], 456, tolerance: 1e-9, "computeL1Distances", "the lecture's L1 distance",
+                    hint: "sum |test - train| over all pixels, without squaring or a square root")
+    }
+
+    func test_computeL1Distances_matchesReference() throws {
+        let (train, labels) = Reference.data(40, 12, classes: 3, scale: 255, seed: 2)
+        let (test, _) = Reference.data(7, 12, classes: 3, scale: 255, seed: 3)
+        let d = try attempt { try trained(train, labels).computeL1Distances(test) }
+        expectMatrix(d, matches: Reference.distances(test, train, l1: true), frobeniusBelow: 1e-6,
+                     "computeL1Distances", "L1 distances (7 test x 40 training)")
     }
 
     // MARK: predictLabels
