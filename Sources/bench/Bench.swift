@@ -80,10 +80,6 @@ struct Bench: ParsableCommand {
                                                    minimumSeconds: minimumSeconds)
                     numpyTiming = Timing(seconds: report.times)
                     blas = (report.numpy, report.blas, report.core)
-                    // For a while after a NumPy process exits, the Swift runs on this virtual machine
-                    // were up to 1.7 times slower (the system reclaiming the process's memory, most
-                    // likely): a pause of a second lets that pass, as NumPy's own start-up does for it.
-                    Thread.sleep(forTimeInterval: 1)
                 }
                 stopwatch.time(until: repeats)
                 sink += stopwatch.sink
