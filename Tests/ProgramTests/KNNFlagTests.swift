@@ -24,6 +24,7 @@ final class KNNFlagTests: XCTestCase {
     func testCountsGivenWinOverFull() throws {
         let all = try KNN.parse(["--full"])
         XCTAssertEqual([all.trainCount, all.testCount], [50_000, 10_000])
+        XCTAssertEqual(all.compareCount, 20, "two loops over 500 x 50,000 would take minutes: --full times 20 test images")
         let small = try KNN.parse(["--full", "--train-count", "3000", "--k", "7"])
         XCTAssertEqual([small.trainCount, small.testCount], [3_000, 10_000])
     }
