@@ -59,13 +59,11 @@ final class Im2colTests: XCTestCase {
     /// rectangular windows and windows that reach past both borders.
     func testIm2colMatchesTheDefinition() throws {
         var rng = SeededGenerator(seed: 11)
-        for (n, c, h, w, fh, fw, stride, padding) in geometries {
-            let g = try ConvolutionGeometry(channels: c, height: h, width: w, filterHeight: fh, filterWidth: fw,
-                                            stride: stride, padding: padding)
-            let x = Tensor.gaussian([n, c, h, w], using: &rng)
+        for (n, g) in try geometries() {
+            let x = Tensor.gaussian([n, g.channels, g.height, g.width], using: &rng)
             let columns = im2col(x, g)
             XCTAssertEqual(columns.shape.rows, n * g.outputHeight * g.outputWidth)
-            XCTAssertEqual(columns.shape.cols, c * fh * fw)
+            XCTAssertEqual(columns.shape.cols, g.channels * g.filterHeight * g.filterWidth)
             XCTAssertEqual(columns, referenceIm2col(x, g), "im2col of \(x.shapeDescription), \(describe(g))")
         }
     }
@@ -122,10 +120,8 @@ final class Im2colTests: XCTestCase {
     /// x and Y, which is what makes it the gradient with respect to x.
     func testCol2imIsTheAdjointOfIm2col() throws {
         var rng = SeededGenerator(seed: 13)
-        for (n, c, h, w, fh, fw, stride, padding) in geometries {
-            let g = try ConvolutionGeometry(channels: c, height: h, width: w, filterHeight: fh, filterWidth: fw,
-                                            stride: stride, padding: padding)
-            let x = Tensor.gaussian([n, c, h, w], using: &rng)
+        for (n, g) in try geometries() {
+            let x = Tensor.gaussian([n, g.channels, g.height, g.width], using: &rng)
             let y = Matrix.gaussian(n * g.positionsPerImage, g.windowSize, using: &rng)
             let left = (im2col(x, g) * y).sum()
             let right = zip(x.storage, col2im(y, batchSize: n, g).storage).reduce(0) { $0 + $1.0 * $1.1 }
@@ -151,11 +147,19 @@ final class Im2colTests: XCTestCase {
 
     // MARK: - Helpers
 
-    /// (N, C, H, W, HH, WW, stride, padding).
-    private let geometries = [
-        (1, 1, 3, 3, 2, 2, 1, 0), (2, 3, 5, 5, 3, 3, 1, 1), (2, 2, 7, 7, 3, 3, 2, 0), (1, 3, 5, 9, 2, 3, 3, 0),
-        (3, 2, 4, 6, 3, 1, 1, 2), (1, 1, 1, 1, 1, 1, 1, 0), (2, 3, 8, 8, 7, 7, 1, 3), (1, 2, 5, 7, 5, 5, 2, 2),
-    ]
+    /// Batch sizes N with geometries that have padding, strides, several channels, rectangular
+    /// windows, and windows reaching past both borders.
+    private func geometries() throws -> [(Int, ConvolutionGeometry)] {
+        // (N, C, H, W, HH, WW, stride, padding)
+        let cases = [
+            (1, 1, 3, 3, 2, 2, 1, 0), (2, 3, 5, 5, 3, 3, 1, 1), (2, 2, 7, 7, 3, 3, 2, 0), (1, 3, 5, 9, 2, 3, 3, 0),
+            (3, 2, 4, 6, 3, 1, 1, 2), (1, 1, 1, 1, 1, 1, 1, 0), (2, 3, 8, 8, 7, 7, 1, 3), (1, 2, 5, 7, 5, 5, 2, 2),
+        ]
+        return try cases.map { n, c, h, w, fh, fw, stride, padding in
+            (n, try ConvolutionGeometry(channels: c, height: h, width: w, filterHeight: fh, filterWidth: fw,
+                                        stride: stride, padding: padding))
+        }
+    }
 
     /// im2col by its definition, entry by entry.
     private func referenceIm2col(_ x: Tensor, _ g: ConvolutionGeometry) -> Matrix {
