@@ -43,15 +43,18 @@ public struct CIFAR10: Sendable {
     ///   - directory: the folder holding the binary files, e.g. from ``directory(explicit:environment:)``.
     ///   - trainCount: how many training records to load, 0...50,000 for the real dataset.
     ///   - testCount: how many test records to load, 0...10,000 for the real dataset.
+    ///   - recordsPerFile: the records every binary file must hold, 10,000 in the real dataset; a
+    ///     file of another length is reported even when it ends on a record boundary (a copy cut
+    ///     short). Tests pass the size of their small fake files.
     /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound` (`.dataInSubfolder` when the
     ///   folder holds cifar-10-batches-bin instead), `.unreadableFile`, `.truncatedFile`,
-    ///   `.notEnoughRecords`, `.labelOutOfRange` or `.malformedClassNames`.
+    ///   `.wrongRecordCount`, `.notEnoughRecords`, `.labelOutOfRange` or `.malformedClassNames`.
     /// - Precondition: the counts are not negative.
     public init(directory: URL, trainCount: Int = CIFAR10.trainingRecordCount,
-                testCount: Int = CIFAR10.testRecordCount) throws {
+                testCount: Int = CIFAR10.testRecordCount, recordsPerFile: Int = CIFAR10.recordsPerFile) throws {
         classNames = try CIFAR10.loadClassNames(from: directory)
-        train = try CIFAR10.loadTrainingImages(from: directory, count: trainCount)
-        test = try CIFAR10.loadTestImages(from: directory, count: testCount)
+        train = try CIFAR10.loadTrainingImages(from: directory, count: trainCount, recordsPerFile: recordsPerFile)
+        test = try CIFAR10.loadTestImages(from: directory, count: testCount, recordsPerFile: recordsPerFile)
     }
 }
 
@@ -134,20 +137,23 @@ extension CIFAR10 {
     ///
     /// Only the files that hold those records are opened, and only their first bytes are read.
     /// - Returns: images (count, 3072) with pixel bytes 0...255 as `Double`, and `count` labels 0...9.
+    /// Every file opened must hold exactly `recordsPerFile` records (10,000 in the real dataset).
     /// - Throws: ``CIFAR10Error``: `.directoryNotFound`, `.fileNotFound` (or `.dataInSubfolder`),
-    ///   `.unreadableFile`, `.truncatedFile`, `.notEnoughRecords` (naming how many the files hold) or
-    ///   `.labelOutOfRange`.
+    ///   `.unreadableFile`, `.truncatedFile`, `.wrongRecordCount`, `.notEnoughRecords` (naming how
+    ///   many the files hold) or `.labelOutOfRange`.
     /// - Precondition: `count >= 0`.
-    public static func loadTrainingImages(from directory: URL, count: Int = trainingRecordCount) throws -> LabeledImages {
-        try loadRecords(files: trainingFileNames, in: directory, count: count)
+    public static func loadTrainingImages(from directory: URL, count: Int = trainingRecordCount,
+                                          recordsPerFile: Int = recordsPerFile) throws -> LabeledImages {
+        try loadRecords(files: trainingFileNames, in: directory, count: count, recordsPerFile: recordsPerFile)
     }
 
-    /// The first `count` records of test_batch.bin.
+    /// The first `count` records of test_batch.bin, which must hold exactly `recordsPerFile` records.
     /// - Returns: images (count, 3072) with pixel bytes 0...255 as `Double`, and `count` labels 0...9.
-    /// - Throws: ``CIFAR10Error``, as ``loadTrainingImages(from:count:)``.
+    /// - Throws: ``CIFAR10Error``, as ``loadTrainingImages(from:count:recordsPerFile:)``.
     /// - Precondition: `count >= 0`.
-    public static func loadTestImages(from directory: URL, count: Int = testRecordCount) throws -> LabeledImages {
-        try loadRecords(files: [testFileName], in: directory, count: count)
+    public static func loadTestImages(from directory: URL, count: Int = testRecordCount,
+                                      recordsPerFile: Int = recordsPerFile) throws -> LabeledImages {
+        try loadRecords(files: [testFileName], in: directory, count: count, recordsPerFile: recordsPerFile)
     }
 
     /// The class names in batches.meta.txt: exactly 10 non-empty lines, in label order. Surrounding
@@ -176,10 +182,10 @@ extension CIFAR10 {
 
     /// Reads the first `count` records of `files` (in order) into one (count, 3072) matrix.
     ///
-    /// First every needed file is checked (present, a whole number of records) and the number of
-    /// records to take from each is planned; then each file's prefix is read in one call and its
-    /// bytes converted straight into the matrix's storage, validating each label on the way.
-    private static func loadRecords(files: [String], in directory: URL, count: Int) throws -> LabeledImages {
+    /// First every needed file is checked (present, exactly `recordsPerFile` whole records) and the
+    /// number of records to take from each is planned; then each file's prefix is read in one call and
+    /// its bytes converted straight into the matrix's storage, validating each label on the way.
+    private static func loadRecords(files: [String], in directory: URL, count: Int, recordsPerFile: Int) throws -> LabeledImages {
         require(count >= 0, "CIFAR10: cannot load a negative number of records (\(count))")
         var plan: [(url: URL, records: Int)] = []
         var available = 0
@@ -190,6 +196,9 @@ extension CIFAR10 {
                 throw CIFAR10Error.truncatedFile(path: url.path, byteCount: byteCount)
             }
             let records = byteCount / recordSize
+            guard records == recordsPerFile else {
+                throw CIFAR10Error.wrongRecordCount(path: url.path, records: records, expected: recordsPerFile)
+            }
             plan.append((url, Swift.min(records, count - available)))
             available += records
         }

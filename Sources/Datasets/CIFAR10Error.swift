@@ -15,6 +15,9 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
     case unreadableFile(path: String, reason: String)
     /// The file at `path` is `byteCount` bytes long, which is not a whole number of 3,073-byte records.
     case truncatedFile(path: String, byteCount: Int)
+    /// The file at `path` holds `records` whole records where every CIFAR-10 batch holds `expected`:
+    /// a copy or download cut short at a record boundary, or another dataset.
+    case wrongRecordCount(path: String, records: Int, expected: Int)
     /// The `files`, read in order, hold only `available` records but `requested` were asked for.
     case notEnoughRecords(files: [String], requested: Int, available: Int)
     /// Record `record` (from 0) of the file at `path` has a label byte `label` outside 0...9.
@@ -53,12 +56,20 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
                 or it is not from the CIFAR-10 binary version (cifar-10-binary.tar.gz). Run \
                 `bash data/get_datasets.sh` to unpack a fresh copy.
                 """
-        case let .notEnoughRecords(files, requested, available):
-            let list = files.joined(separator: ", ")
+        case let .wrongRecordCount(path, records, expected):
+            let cause = records < expected
+                ? "the file was cut short, by an interrupted download or copy"
+                : "the file is not from the CIFAR-10 binary version"
             return """
-                Asked for \(requested) records, but \(list) hold only \(available). Ask for at most \
-                \(available), or run `bash data/get_datasets.sh` if files are shorter than they should be \
-                (each CIFAR-10 batch holds \(CIFAR10.recordsPerFile) records).
+                \(path) holds \(records) records, but every CIFAR-10 batch file holds \(expected) \
+                (\(expected * CIFAR10.recordSize) bytes): \(cause). Run `bash data/get_datasets.sh` to unpack \
+                a fresh copy.
+                """
+        case let .notEnoughRecords(files, requested, available):
+            let which = files.count == 1 ? files[0] : "the \(files.count) files \(files.first!) ... \(files.last!)"
+            return """
+                Asked for \(requested) records, but \(which) hold\(files.count == 1 ? "s" : "") only \(available). \
+                Ask for at most \(available).
                 """
         case let .labelOutOfRange(path, record, label):
             return """

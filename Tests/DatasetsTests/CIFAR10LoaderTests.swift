@@ -11,7 +11,7 @@ final class CIFAR10LoaderTests: XCTestCase {
     func testLoadedPixelsEqualTheBytesWrittenAtChannelRowColumn() throws {
         let fake = try FakeCIFAR10(for: self)
         // 7 training records span files 1, 2 and the first record of file 3.
-        let cifar = try CIFAR10(directory: fake.directory, trainCount: 7, testCount: 2)
+        let cifar = try CIFAR10(directory: fake.directory, trainCount: 7, testCount: 2, recordsPerFile: FakeCIFAR10.recordsPerFile)
         XCTAssertEqual(cifar.train.images.shapeDescription, "(7, 3072)")
         XCTAssertEqual(cifar.test.images.shapeDescription, "(2, 3072)")
 
@@ -42,7 +42,7 @@ final class CIFAR10LoaderTests: XCTestCase {
 
     func testLabelsAndClassNamesAreRead() throws {
         let fake = try FakeCIFAR10(for: self)
-        let cifar = try CIFAR10(directory: fake.directory, trainCount: 15, testCount: 3)
+        let cifar = try CIFAR10(directory: fake.directory, trainCount: 15, testCount: 3, recordsPerFile: FakeCIFAR10.recordsPerFile)
         XCTAssertEqual(cifar.train.labels, (0 ..< 15).map { $0 % 10 })
         XCTAssertEqual(cifar.test.labels, [0, 1, 2], "test records 100, 101, 102")
         XCTAssertEqual(cifar.classNames, CIFAR10.standardClassNames)
@@ -59,15 +59,15 @@ final class CIFAR10LoaderTests: XCTestCase {
         for name in FakeCIFAR10.trainingFiles + ["test_batch.bin", "batches.meta.txt"] {
             try FileManager.default.createSymbolicLink(atPath: links.appendingPathComponent(name).path, withDestinationPath: fake.path(name))
         }
-        let viaLinks = try CIFAR10(directory: links, trainCount: 7, testCount: 2)
-        let direct = try CIFAR10(directory: fake.directory, trainCount: 7, testCount: 2)
+        let viaLinks = try CIFAR10(directory: links, trainCount: 7, testCount: 2, recordsPerFile: FakeCIFAR10.recordsPerFile)
+        let direct = try CIFAR10(directory: fake.directory, trainCount: 7, testCount: 2, recordsPerFile: FakeCIFAR10.recordsPerFile)
         XCTAssertEqual(viaLinks.train, direct.train)
         XCTAssertEqual(viaLinks.test, direct.test)
     }
 
     func testZeroRecordsGiveEmptyMatrices() throws {
         let fake = try FakeCIFAR10(for: self)
-        let cifar = try CIFAR10(directory: fake.directory, trainCount: 0, testCount: 0)
+        let cifar = try CIFAR10(directory: fake.directory, trainCount: 0, testCount: 0, recordsPerFile: FakeCIFAR10.recordsPerFile)
         XCTAssertEqual(cifar.train.images.shapeDescription, "(0, 3072)")
         XCTAssertEqual(cifar.test.labels, [])
     }
@@ -75,9 +75,9 @@ final class CIFAR10LoaderTests: XCTestCase {
     func testReadsOnlyTheFilesTheRecordsNeed() throws {
         let fake = try FakeCIFAR10(for: self)
         for name in FakeCIFAR10.trainingFiles.dropFirst(2) { try fake.remove(name) }
-        XCTAssertEqual(try CIFAR10.loadTrainingImages(from: fake.directory, count: 6).count, 6,
+        XCTAssertEqual(try CIFAR10.loadTrainingImages(from: fake.directory, count: 6, recordsPerFile: FakeCIFAR10.recordsPerFile).count, 6,
                        "files 3 to 5 are not needed for 6 records")
-        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 7)) { error in
+        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 7, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .fileNotFound(path: fake.path("data_batch_3.bin")))
         }
     }
@@ -86,7 +86,7 @@ final class CIFAR10LoaderTests: XCTestCase {
 
     func testMissingDirectorySaysHowToGetTheData() throws {
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-cifar-\(UUID().uuidString)")
-        XCTAssertThrowsError(try CIFAR10(directory: missing, trainCount: 1, testCount: 1)) { error in
+        XCTAssertThrowsError(try CIFAR10(directory: missing, trainCount: 1, testCount: 1, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .directoryNotFound(path: missing.path))
             let message = String(describing: error)
             XCTAssertTrue(message.contains(missing.path), message)
@@ -98,7 +98,7 @@ final class CIFAR10LoaderTests: XCTestCase {
     func testMissingFileIsNamed() throws {
         let fake = try FakeCIFAR10(for: self)
         try fake.remove("test_batch.bin")
-        XCTAssertThrowsError(try CIFAR10(directory: fake.directory, trainCount: 3, testCount: 1)) { error in
+        XCTAssertThrowsError(try CIFAR10(directory: fake.directory, trainCount: 3, testCount: 1, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .fileNotFound(path: fake.path("test_batch.bin")))
             XCTAssertTrue(String(describing: error).contains(fake.path("test_batch.bin")))
         }
@@ -112,16 +112,16 @@ final class CIFAR10LoaderTests: XCTestCase {
     func testFolderAboveTheDataSuggestsTheDataFolder() throws {
         let fake = try FakeCIFAR10(for: self, subfolder: "cifar-10-batches-bin")
         let parent = fake.directory.deletingLastPathComponent()
-        XCTAssertThrowsError(try CIFAR10(directory: parent, trainCount: 1, testCount: 1)) { error in
+        XCTAssertThrowsError(try CIFAR10(directory: parent, trainCount: 1, testCount: 1, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .dataInSubfolder(path: parent.path, subfolder: fake.directory.path))
             let message = String(describing: error)
             XCTAssertTrue(message.contains("--data") && message.contains("at \(fake.directory.path) instead"), message)
         }
-        XCTAssertThrowsError(try CIFAR10.loadTestImages(from: parent, count: 1)) { error in
+        XCTAssertThrowsError(try CIFAR10.loadTestImages(from: parent, count: 1, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .dataInSubfolder(path: parent.path, subfolder: fake.directory.path))
         }
         // The suggested folder loads; a subfolder of another name gets no suggestion.
-        XCTAssertEqual(try CIFAR10(directory: fake.directory, trainCount: 1, testCount: 1).train.count, 1)
+        XCTAssertEqual(try CIFAR10(directory: fake.directory, trainCount: 1, testCount: 1, recordsPerFile: FakeCIFAR10.recordsPerFile).train.count, 1)
         let other = try FakeCIFAR10(for: self, subfolder: "cifar-10-batches-py")
         let otherParent = other.directory.deletingLastPathComponent()
         XCTAssertThrowsError(try CIFAR10.loadClassNames(from: otherParent)) { error in
@@ -132,35 +132,53 @@ final class CIFAR10LoaderTests: XCTestCase {
     func testFileSizeThatIsNotWholeRecordsIsTruncated() throws {
         let fake = try FakeCIFAR10(for: self)
         try fake.write("data_batch_2.bin", FakeCIFAR10.records(3 ..< 6).prefix(2 * 3073 + 100))
-        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 4)) { error in
+        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 4, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .truncatedFile(path: fake.path("data_batch_2.bin"), byteCount: 6246))
             let message = String(describing: error)
             XCTAssertTrue(message.contains("6246 bytes") && message.contains("3073"), message)
         }
     }
 
+    /// A file cut at a record boundary is still incomplete: every batch must hold the same count.
+    func testFileOfWholeRecordsButTooFewIsReported() throws {
+        let fake = try FakeCIFAR10(for: self)
+        try fake.write("data_batch_2.bin", FakeCIFAR10.records(3 ..< 5))
+        XCTAssertEqual(try CIFAR10.loadTrainingImages(from: fake.directory, count: 3, recordsPerFile: FakeCIFAR10.recordsPerFile).count, 3,
+                       "batch 1 alone is complete and enough")
+        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 4, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
+            XCTAssertEqual(error as? CIFAR10Error, .wrongRecordCount(path: fake.path("data_batch_2.bin"), records: 2, expected: 3))
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains("holds 2 records") && message.contains("cut short"), message)
+        }
+        // The real dataset's size is the default: three records are not a CIFAR-10 batch.
+        XCTAssertThrowsError(try CIFAR10.loadTestImages(from: fake.directory, count: 1)) { error in
+            XCTAssertEqual(error as? CIFAR10Error, .wrongRecordCount(path: fake.path("test_batch.bin"), records: 3, expected: 10_000))
+            XCTAssertTrue(String(describing: error).contains("30730000 bytes"), String(describing: error))
+        }
+    }
+
     func testLabelOutsideZeroToNineNamesFileRecordAndValue() throws {
         let fake = try FakeCIFAR10(for: self)
         try fake.setByte("data_batch_1.bin", at: 2 * 3073, to: 10)
-        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 3)) { error in
+        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 3, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error,
                            .labelOutOfRange(path: fake.path("data_batch_1.bin"), record: 2, label: 10))
             let message = String(describing: error)
             XCTAssertTrue(message.contains("data_batch_1.bin, record 2") && message.contains("label 10"), message)
         }
-        XCTAssertEqual(try CIFAR10.loadTrainingImages(from: fake.directory, count: 2).labels, [0, 1],
+        XCTAssertEqual(try CIFAR10.loadTrainingImages(from: fake.directory, count: 2, recordsPerFile: FakeCIFAR10.recordsPerFile).labels, [0, 1],
                        "records that are not read are not validated")
     }
 
     func testAskingForMoreRecordsThanExistSaysHowManyExist() throws {
         let fake = try FakeCIFAR10(for: self)
-        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 16)) { error in
+        XCTAssertThrowsError(try CIFAR10.loadTrainingImages(from: fake.directory, count: 16, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .notEnoughRecords(
                 files: FakeCIFAR10.trainingFiles.map(fake.path), requested: 16, available: 15))
             let message = String(describing: error)
             XCTAssertTrue(message.contains("hold only 15") && message.contains("at most 15"), message)
         }
-        XCTAssertThrowsError(try CIFAR10(directory: fake.directory, trainCount: 15, testCount: 4)) { error in
+        XCTAssertThrowsError(try CIFAR10(directory: fake.directory, trainCount: 15, testCount: 4, recordsPerFile: FakeCIFAR10.recordsPerFile)) { error in
             XCTAssertEqual(error as? CIFAR10Error,
                            .notEnoughRecords(files: [fake.path("test_batch.bin")], requested: 4, available: 3))
         }
@@ -209,7 +227,7 @@ final class CIFAR10LoaderTests: XCTestCase {
 
     func testHWCBytesPutRedGreenBlueOfAPixelTogether() throws {
         let fake = try FakeCIFAR10(for: self)
-        let images = try CIFAR10.loadTrainingImages(from: fake.directory, count: 5).images
+        let images = try CIFAR10.loadTrainingImages(from: fake.directory, count: 5, recordsPerFile: FakeCIFAR10.recordsPerFile).images
         let bytes = CIFAR10.hwcBytes(row: 4, of: images)
         XCTAssertEqual(bytes.count, 3072)
         for (i, j) in [(0, 0), (0, 1), (1, 0), (17, 29), (31, 31)] {
