@@ -6,6 +6,7 @@
 # Usage: bash data/get_datasets.sh      (from the package folder; works from any other folder too)
 #
 # - With CIFAR10_DIR set to a complete copy elsewhere, does nothing: the programs read that copy.
+#   With CIFAR10_DIR set to an incomplete one, says so and fills data/ as below.
 # - Does nothing but say so when the six batch files (30,730,000 bytes each) and batches.meta.txt
 #   are already there. A folder with missing or wrong-sized files is unpacked again.
 # - Keeps the archive, data/cifar-10-binary.tar.gz (about 163 MB), and reuses it when its MD5 checksum
@@ -67,9 +68,15 @@ download() {
     trap - EXIT
 }
 
-if [[ -n "${CIFAR10_DIR:-}" ]] && is_complete "$CIFAR10_DIR"; then
-    echo "CIFAR10_DIR points at a complete copy ($CIFAR10_DIR); nothing to do."
-    exit 0
+if [[ -n "${CIFAR10_DIR:-}" ]]; then
+    if is_complete "$CIFAR10_DIR"; then
+        echo "CIFAR10_DIR points at a complete copy ($CIFAR10_DIR); nothing to do."
+        exit 0
+    fi
+    # The programs read CIFAR10_DIR before data/: a fresh copy in data/ would not be seen.
+    echo "warning: CIFAR10_DIR=$CIFAR10_DIR is not a complete copy (a batch file is missing or not" >&2
+    echo "30,730,000 bytes, or batches.meta.txt is missing). The programs read CIFAR10_DIR first, so" >&2
+    echo "after this script puts the data into $target, unset CIFAR10_DIR (or point it there)." >&2
 fi
 if is_complete; then
     echo "CIFAR-10 is already in $target; nothing to do."
