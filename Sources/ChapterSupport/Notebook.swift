@@ -38,6 +38,8 @@ public final class Notebook {
     /// - Throws: ``ProgramError/outputNotWritable(path:reason:)``.
     public init(title: String, program: String, track: String, options: ProgramOptions, chapterTests: String,
                 introduction: String? = nil) throws {
+        // Line by line even into a file or a pipe, so that a crash loses none of what was printed.
+        setvbuf(stdout, nil, _IOLBF, 0)
         self.directory = options.outputDirectory(program: program, track: track)
         self.chapterTests = chapterTests
         self.program = program

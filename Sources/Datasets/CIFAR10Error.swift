@@ -1,3 +1,5 @@
+import Foundation
+
 /// What can go wrong while finding and reading the CIFAR-10 binary files.
 ///
 /// Every case names the file (or folder) it is about, by the path the loader tried, and its
@@ -29,11 +31,17 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .directoryNotFound(path):
+            // The default folder is relative to the current one: from a subfolder it is not found.
+            let current = FileManager.default.currentDirectoryPath
+            let elsewhere = FileManager.default.fileExists(atPath: current + "/Package.swift") ? "" : """
+                 (You are in \(current), which is not the package folder, the one holding Package.swift: \
+                the programs look for data/ and write out/ under the current folder, so run them from there.)
+                """
             return """
                 CIFAR-10 not found: there is no directory at \(path). Download the data with \
                 `bash data/get_datasets.sh` (run from the package folder), or point the CIFAR10_DIR \
                 environment variable or the --data flag at an existing cifar-10-batches-bin folder.
-                """
+                """ + elsewhere
         case let .fileNotFound(path):
             return """
                 CIFAR-10 is incomplete: \(path) is missing. Run `bash data/get_datasets.sh` to \
