@@ -84,6 +84,12 @@ struct LinearClassifierProgram: ParsableCommand {
     func validate() throws {
         try requirePositive(iterations, flag: "--iterations")
         try requirePositive(batchSize, flag: "--batch-size")
+        guard batchSize <= splitCounts.train else {
+            throw ValidationError("""
+                --batch-size \(batchSize) is larger than the \(splitCounts.train) training images: a minibatch is a small \
+                random sample of the training set (the course uses 200)
+                """)
+        }
         try requireNotNegative(searchSize, flag: "--search-size")
         try requireNotNegative(randomSearchTries, flag: "--random-search-tries")
         try requirePositive(learningRate, flag: "--learning-rate")
@@ -114,6 +120,13 @@ struct LinearClassifierProgram: ParsableCommand {
     }
 
     // MARK: Settings
+
+    /// The images of each split: the course's 49,000 / 1,000 / 1,000 and a 500-image development set,
+    /// or a small split with --quick.
+    var splitCounts: (train: Int, validation: Int, test: Int, development: Int) {
+        quick ? (train: 2_000, validation: 200, test: 200, development: 100)
+              : (train: 49_000, validation: 1_000, test: 1_000, development: 500)
+    }
 
     /// SGD iterations of every training run: --iterations, or the default (--quick's without it).
     var iterations: Int { givenIterations ?? (quick ? 100 : 1_500) }
@@ -156,8 +169,7 @@ struct LinearClassifierProgram: ParsableCommand {
 
     private func loadData(_ notebook: Notebook) throws -> PreparedData? {
         let loaded = try notebook.cell("Load CIFAR-10 and split it") { cell -> (DataSplit, [String]) in
-            let counts = quick ? (train: 2_000, validation: 200, test: 200, development: 100)
-                               : (train: 49_000, validation: 1_000, test: 1_000, development: 500)
+            let counts = splitCounts
             let (cifar, seconds) = try timed {
                 try CIFAR10(directory: dataset.directory, trainCount: counts.train + counts.validation, testCount: counts.test)
             }

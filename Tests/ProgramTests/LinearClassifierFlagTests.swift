@@ -22,6 +22,15 @@ final class LinearClassifierFlagTests: XCTestCase {
         XCTAssertEqual([reordered.iterations, reordered.searchSize, reordered.randomSearchTries], [100, 5, 50])
     }
 
+    func testMinibatchLargerThanTheTrainingSetIsRefused() throws {
+        XCTAssertEqual(try LinearClassifierProgram.parse(["--quick", "--batch-size", "2000"]).batchSize, 2_000)
+        XCTAssertThrowsError(try LinearClassifierProgram.parse(["--quick", "--batch-size", "2001"])) { error in
+            let message = LinearClassifierProgram.message(for: error)
+            XCTAssertTrue(message.contains("larger than the 2000 training images"), message)
+        }
+        XCTAssertEqual(try LinearClassifierProgram.parse(["--batch-size", "49000"]).batchSize, 49_000)
+    }
+
     func testHelpSaysWhichWins() {
         let help = LinearClassifierProgram.helpMessage(columns: 1_000)
         XCTAssertTrue(help.contains("--iterations, --search-size and --random-search-tries, if given, win"), help)
