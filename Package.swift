@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 //
-// DeepLearningWorkbook: the layout is described in DESIGN.md (shared) and README.md.
+// DeepLearningWorkbook: the layout is described in README.md ("Layout").
 //
 // The `Workbook` target is built from `Exercises/` (the student's stubs) by default and from
 // `Solutions/` (the reference code) when the environment says `WORKBOOK=solutions`. The same variable
