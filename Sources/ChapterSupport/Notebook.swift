@@ -24,6 +24,9 @@ public final class Notebook {
     /// The exercises that cells needed and found not implemented, each once, in the order met.
     public private(set) var missing: [NotImplemented] = []
     private var cellsNotRun = 0
+    /// Pictures and plots that could not be written: the run goes on without them, and `finish()`
+    /// reports the first.
+    fileprivate var unwritten: [ProgramError] = []
 
     /// Prints the title and creates the output folder (at once, so that an unwritable folder is
     /// reported before any long computation).
@@ -98,6 +101,9 @@ public final class Notebook {
         let url = try writeReport()
         print("\nWrote \(url.path)")
         fflush(stdout)      // before the error, which goes to standard error, when both go to one pipe
+        if let first = unwritten.first {
+            throw unwritten.count == 1 ? first : ProgramError.someFilesNotWritten(first: first, count: unwritten.count)
+        }
         if !missing.isEmpty {
             throw ProgramError.exercisesNotImplemented(cells: cellsNotRun, missing: missing, chapterTests: chapterTests,
                                                        program: program)
@@ -110,7 +116,7 @@ public final class Notebook {
         do {
             try report.write(to: url.path)
         } catch {
-            throw ProgramError.outputNotWritable(path: url.path, reason: "\(error)")
+            throw ProgramError.outputNotWritable(path: url.path, reason: (error as? WriteError)?.reason ?? "\(error)")
         }
         return url
     }
@@ -151,12 +157,15 @@ public final class Cell {
 
     /// Writes a PNG picture next to the report and shows it there with its caption.
     /// - Throws: ``ProgramError/outputNotWritable(path:reason:)``.
+    ///
+    /// A file that cannot be written is reported at once and by ``Notebook/finish()``; the run goes
+    /// on, so that the cells after it are not lost.
     public func picture(_ image: RGBImage, file: String, caption: String) throws {
         let url = notebook.file(file)
         do {
             try image.write(to: url.path)
         } catch {
-            throw ProgramError.outputNotWritable(path: url.path, reason: "\(error)")
+            return notWritten(url, reason: (error as? WriteError)?.reason ?? "\(error)")
         }
         shown(file, url, caption)
     }
@@ -166,15 +175,22 @@ public final class Cell {
         try svg(plot.makeSVG(), file: file, caption: caption)
     }
 
-    /// Writes an SVG document (a drawing) next to the report and shows it there with its caption.
+    /// Writes an SVG document (a drawing) next to the report and shows it there with its caption;
+    /// a file that cannot be written is handled as in ``picture(_:file:caption:)``.
     public func svg(_ document: String, file: String, caption: String) throws {
         let url = notebook.file(file)
         do {
             try document.write(to: url, atomically: true, encoding: .utf8)
         } catch {
-            throw ProgramError.outputNotWritable(path: url.path, reason: error.localizedDescription)
+            return notWritten(url, reason: error.localizedDescription)
         }
         shown(file, url, caption)
+    }
+
+    private func notWritten(_ url: URL, reason: String) {
+        let error = ProgramError.outputNotWritable(path: url.path, reason: reason)
+        notebook.unwritten.append(error)
+        say("⚠ \(error) The run goes on without it.")
     }
 
     private func shown(_ file: String, _ url: URL, _ caption: String) {

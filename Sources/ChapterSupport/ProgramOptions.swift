@@ -39,6 +39,8 @@ public struct DataOptions: ParsableArguments {
 public enum ProgramError: Error, CustomStringConvertible {
     /// The output folder or a file in it cannot be written.
     case outputNotWritable(path: String, reason: String)
+    /// `count` pictures or plots could not be written; `first` says why for the first of them.
+    indirect case someFilesNotWritten(first: ProgramError, count: Int)
     /// `cells` cells (or parts of cells) could not run because the exercises `missing` are stubs.
     case exercisesNotImplemented(cells: Int, missing: [NotImplemented], chapterTests: String, program: String)
 
@@ -47,6 +49,8 @@ public enum ProgramError: Error, CustomStringConvertible {
         case let .outputNotWritable(path, reason):
             let reason = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
             return "cannot write \(path): \(reason). Choose another folder with --output DIR."
+        case let .someFilesNotWritten(first, count):
+            return "\(count) pictures or plots could not be written; the first: \(first)"
         case let .exercisesNotImplemented(cells, missing, chapterTests, program):
             let names = missing.map { "\($0.function) in \($0.file)" }
             return """

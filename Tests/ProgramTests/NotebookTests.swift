@@ -1,0 +1,30 @@
+import ChapterSupport
+import Foundation
+import Pictures
+import XCTest
+
+/// The notebook the programs share: a picture that cannot be written is reported, and the cells after
+/// it still run.
+final class NotebookTests: XCTestCase {
+    func testAnUnwritablePictureStopsNothingButIsReportedAtTheEnd() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("NotebookTests-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let options = try ProgramOptions.parse(["--output", folder.path])
+        let notebook = try Notebook(title: "Test", program: "test", track: "exercises", options: options, chapterTests: "None")
+        // A folder where the picture should go: the write fails.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("blocked.png"), withIntermediateDirectories: true)
+        let picture = RGBImage(width: 2, height: 2, color: .black)
+        try notebook.cell("First") { cell in
+            try cell.picture(picture, file: "blocked.png", caption: "cannot be written")
+            try cell.picture(picture, file: "fine.png", caption: "can be written")
+        }
+        let second = try notebook.cell("Second") { _ in 42 }
+        XCTAssertEqual(second, 42, "the cell after the failed picture runs")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("fine.png").path))
+        XCTAssertThrowsError(try notebook.finish()) { error in
+            XCTAssertEqual("\(error)", "cannot write \(folder.path)/blocked.png: Is a directory. Choose another folder with --output DIR.")
+        }
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("2. Second") && report.contains("⚠ cannot write"), report)
+    }
+}
