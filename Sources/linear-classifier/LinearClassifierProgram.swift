@@ -265,9 +265,13 @@ struct LinearClassifierProgram: ParsableCommand {
             }
             cell.say(String(format: "Trained in %@: training accuracy %.3f, validation accuracy %.3f.", format(seconds: run.seconds),
                             model.trainAccuracy, model.validationAccuracy))
-            var plot = LinePlot(title: "\(loss.title) training loss", xLabel: "iteration", yLabel: "minibatch loss")
-            plot.addSeries("lr \(format(learningRate)), reg \(format(firstStrength))", x: model.history.indices.map { Double($0 + 1) }, y: model.history)
-            try cell.plot(plot, file: "loss_history.svg", caption: "The minibatch loss of every SGD iteration: noisy, because each is measured on 200 random images.")
+            // One line: its setting goes in the title rather than a legend, and a logarithmic axis keeps
+            // the noise of the late iterations visible beside the early loss, which is 100 times larger.
+            var plot = LinePlot(title: "\(loss.title) training loss, lr \(format(learningRate)), reg \(format(firstStrength))",
+                                xLabel: "iteration", yLabel: "minibatch loss (log scale)", logarithmicY: true)
+            plot.addSeries("", x: model.history.indices.map { Double($0 + 1) }, y: model.history)
+            try cell.plot(plot, file: "loss_history.svg",
+                          caption: "The minibatch loss of every SGD iteration, on a logarithmic scale: noisy, because each is measured on \(batchSize) random images.")
             return model
         } ?? nil
     }
