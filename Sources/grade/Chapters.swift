@@ -121,10 +121,14 @@ struct DeclarationOrder {
     }
 }
 
+/// Why nothing could be graded. Not a `ValidationError`, which ArgumentParser follows with the usage line.
 enum GradeError: Error, CustomStringConvertible {
+    case doesNotCompile
     case listing(String)
     var description: String {
         switch self {
+        case .doesNotCompile:
+            return "the workbook does not compile: fix the errors above; nothing can be graded until it builds"
         case let .listing(output):
             return "could not list the graded tests (build them with `swift build --build-tests`):\n\(output)"
         }

@@ -53,9 +53,11 @@ struct Grade: ParsableCommand {
             print("Building the workbook and its graded suites (WORKBOOK=\(track))…")
             let build = try SwiftPM.run(["build", "--build-tests"])
             guard build.status == 0 else {
-                let errors = build.output.split(separator: "\n").filter { $0.contains("error:") }
+                var seen = Set<Substring>()       // the compiler reports each error twice (module and object)
+                let errors = build.output.split(separator: "\n").filter { $0.contains("error:") && seen.insert($0).inserted }
                 print(errors.prefix(20).joined(separator: "\n"))
-                throw ValidationError("the workbook does not compile: fix the errors above; nothing can be graded until it builds")
+                fflush(stdout)                  // the errors first: the message after them goes to standard error
+                throw GradeError.doesNotCompile
             }
         }
         var suites = try Chapter.discover()
