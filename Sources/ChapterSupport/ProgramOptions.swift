@@ -44,10 +44,12 @@ public enum ProgramError: Error, CustomStringConvertible {
     /// `cells` cells (or parts of cells) could not run because the exercises `missing` are stubs.
     case exercisesNotImplemented(cells: Int, missing: [NotImplemented], chapterTests: String, program: String)
 
+    /// The reason in plain words where the file system shows one (see ``obstacle(toWriting:)``): the
+    /// underlying error's own text can be "NSCocoaErrorDomain error 512" or "The file doesn't exist".
     public var description: String {
         switch self {
         case let .outputNotWritable(path, reason):
-            let reason = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+            let reason = Self.obstacle(toWriting: path) ?? (reason.hasSuffix(".") ? String(reason.dropLast()) : reason)
             return "cannot write \(path): \(reason). Choose another folder with --output DIR."
         case let .someFilesNotWritten(first, count):
             return "\(count) pictures or plots could not be written; the first: \(first)"
@@ -59,6 +61,42 @@ public enum ProgramError: Error, CustomStringConvertible {
                 (`swift test --filter \(chapterTests)` says when \(missing.count == 1 ? "it is" : "they are") right), \
                 then run `swift run -c release \(program)` again.
                 """
+        }
+    }
+
+    /// What keeps `path` (a folder to create, or a file to write) from being written, found by walking
+    /// its parents: a file where a folder must be, a folder without write permission, a read-only file
+    /// system, or the kernel's /proc or /sys. Nil when none of these is the case.
+    static func obstacle(toWriting path: String) -> String? {
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
+        var deepestFolder = "/"
+        var prefix = ""
+        for component in URL(fileURLWithPath: path).pathComponents.dropFirst() {
+            prefix += "/" + component
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: prefix, isDirectory: &isFolder) else { break }
+            if !isFolder.boolValue {
+                // The path itself may be a file that cannot be written; a file above it is in the way.
+                return prefix == path ? accessProblem(prefix) ?? "\(prefix) is a file, not a folder"
+                                      : "\(prefix) is a file, not a folder"
+            }
+            deepestFolder = prefix
+        }
+        if let problem = accessProblem(deepestFolder) { return problem }
+        for (root, what) in [("/proc", "processes"), ("/sys", "devices")]
+        where deepestFolder == root || deepestFolder.hasPrefix(root + "/") {
+            return "\(root) is the kernel's view of its \(what), where no folders can be made"
+        }
+        return nil
+    }
+
+    /// "permission denied …" or "… read-only file system" when `path` cannot be written, else nil.
+    private static func accessProblem(_ path: String) -> String? {
+        guard access(path, W_OK) != 0 else { return nil }
+        switch errno {
+        case EROFS: return "\(path) is on a read-only file system"
+        case EACCES, EPERM: return "permission denied: you may not write to \(path)"
+        default: return "\(path) cannot be written (\(String(cString: strerror(errno))))"
         }
     }
 }

@@ -24,8 +24,8 @@ struct Chapter {
 
     /// The chapters' suites found in the built tests, in chapter order, each with its tests in the order
     /// the test files declare them (`swift test list` sorts them by name).
-    static func discover() throws -> [Chapter] {
-        let listing = try SwiftPM.run(["test", "list", "--skip-build"])
+    static func discover(using swiftPM: SwiftPM) throws -> [Chapter] {
+        let listing = try swiftPM.run(["test", "list", "--skip-build"])
         guard listing.status == 0 else {
             throw GradeError.listing(listing.output)
         }
@@ -44,13 +44,13 @@ struct Chapter {
 
     /// Runs the suite in its own process; after a crash or a time-out, again without that test.
     /// - Parameter timeLimit: seconds one run of the suite may take before its running test is stopped.
-    func grade(timeLimit: Double) throws -> ChapterResult {
+    func grade(timeLimit: Double, using swiftPM: SwiftPM) throws -> ChapterResult {
         var outcomes: [String: TestOutcome] = [:]
         var crashed: [String] = []
         while outcomes.count + crashed.count < tests.count {
             var arguments = ["test", "--skip-build", "--filter", "^WorkbookTests\\.\(suite)/"]
             for test in crashed + outcomes.keys { arguments += ["--skip", "WorkbookTests\\.\(suite)/\(test)$"] }
-            let run = try SwiftPM.run(arguments, timeLimit: timeLimit)
+            let run = try swiftPM.run(arguments, timeLimit: timeLimit)
             let parsed = TestLog(run.output)
             outcomes.merge(parsed.outcomes) { $1 }
             if let started = parsed.unfinished {
@@ -121,10 +121,14 @@ struct DeclarationOrder {
     }
 }
 
+/// Why nothing could be graded. Not a `ValidationError`, which ArgumentParser follows with the usage line.
 enum GradeError: Error, CustomStringConvertible {
+    case doesNotCompile
     case listing(String)
     var description: String {
         switch self {
+        case .doesNotCompile:
+            return "the workbook does not compile: fix the errors above; nothing can be graded until it builds"
         case let .listing(output):
             return "could not list the graded tests (build them with `swift build --build-tests`):\n\(output)"
         }
@@ -132,13 +136,16 @@ enum GradeError: Error, CustomStringConvertible {
 }
 
 /// Runs SwiftPM commands with the same environment (and so the same WORKBOOK track).
-enum SwiftPM {
+struct SwiftPM {
+    /// The build folder of every command (`--scratch-path`), or SwiftPM's default `.build`.
+    var scratchPath: String?
+
     /// Runs `swift <arguments>`; with a time limit, a run that exceeds it is stopped (the test process
     /// it started included) and reported as timed out.
-    static func run(_ arguments: [String], timeLimit: Double? = nil) throws -> (status: Int32, output: String, timedOut: Bool) {
+    func run(_ arguments: [String], timeLimit: Double? = nil) throws -> (status: Int32, output: String, timedOut: Bool) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift"] + arguments
+        process.arguments = ["swift"] + arguments + (scratchPath.map { ["--scratch-path", $0] } ?? [])
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -36,6 +36,10 @@ struct Grade: ParsableCommand {
     var timeLimit: Double = 120
 
     @Option(name: .long, help: ArgumentHelp(
+        "Build and test in this folder instead of .build (SwiftPM's --scratch-path).", valueName: "dir"))
+    var scratchPath: String?
+
+    @Option(name: .long, help: ArgumentHelp(
         "For CI: exit 0 only if every exercise has this status (passed or not-implemented).",
         valueName: "status"))
     var expect: ExerciseStatus?
@@ -49,26 +53,29 @@ struct Grade: ParsableCommand {
         guard FileManager.default.fileExists(atPath: "Package.swift") else {
             throw ValidationError("run grade from the workbook's folder (the one with Package.swift): \(FileManager.default.currentDirectoryPath) has none")
         }
+        let swiftPM = SwiftPM(scratchPath: scratchPath)
         if !skipBuild {
             print("Building the workbook and its graded suites (WORKBOOK=\(track))…")
-            let build = try SwiftPM.run(["build", "--build-tests"])
+            let build = try swiftPM.run(["build", "--build-tests"])
             guard build.status == 0 else {
-                let errors = build.output.split(separator: "\n").filter { $0.contains("error:") }
+                var seen = Set<Substring>()       // the compiler reports each error twice (module and object)
+                let errors = build.output.split(separator: "\n").filter { $0.contains("error:") && seen.insert($0).inserted }
                 print(errors.prefix(20).joined(separator: "\n"))
-                throw ValidationError("the workbook does not compile: fix the errors above; nothing can be graded until it builds")
+                fflush(stdout)                  // the errors first: the message after them goes to standard error
+                throw GradeError.doesNotCompile
             }
         }
-        var suites = try Chapter.discover()
+        var suites = try Chapter.discover(using: swiftPM)
         if let chapter {
             suites = suites.filter { $0.matches(chapter) }
             guard !suites.isEmpty else {
-                throw ValidationError("no chapter '\(chapter)': choose one of \(try Chapter.discover().map(\.name).joined(separator: ", "))")
+                throw ValidationError("no chapter '\(chapter)': choose one of \(try Chapter.discover(using: swiftPM).map(\.name).joined(separator: ", "))")
             }
         }
         var results: [ChapterResult] = []
         for suite in suites {
             print("Grading chapter \(suite.title)…")
-            results.append(try suite.grade(timeLimit: timeLimit))
+            results.append(try suite.grade(timeLimit: timeLimit, using: swiftPM))
         }
         print()
         print(Scorecard(results: results, track: track).render(verbose: verbose))

@@ -110,26 +110,12 @@ struct TestLog {
         unfinished = current
     }
 
-    /// The line that says why the process stopped inside `test` (a Swift runtime trap), if printed.
+    /// Why and where the process stopped inside `test` (a Swift runtime trap), if the runtime said.
     func crashReason(for test: String) -> String? {
-        guard let start = lines.firstIndex(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
+        guard lines.contains(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
             return nil
         }
-        var reason: String?
-        for marker in ["Fatal error", "Precondition failed", "Assertion failed", "signal code"] {
-            if let line = lines[start...].first(where: { $0.contains(marker) }) {
-                reason = String(line[line.range(of: marker)!.lowerBound...]).trimmingCharacters(in: .whitespaces)
-                break
-            }
-        }
-        // The backtrace's first frame in the student's (or the reference) code says where.
-        let frame = lines[start...].first { $0.contains("/Exercises/") || $0.contains("/Solutions/") }
-        if let frame, let at = frame.range(of: " at ") {
-            let location = frame[at.upperBound...].split(separator: "/").suffix(2).joined(separator: "/")
-            let function = frame.split(separator: " ").dropFirst(3).first.map(String.init) ?? ""
-            reason = (reason ?? "crashed") + " in \(function) at \(location)"
-        }
-        return reason
+        return CrashReport(lines: lines).summary
     }
 
     /// (test name, event) for `Test Case '…' <event>` lines; names are returned without the suite.

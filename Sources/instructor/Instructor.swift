@@ -107,7 +107,8 @@ struct StudentCopy: ParsableCommand {
             leaving out Solutions/, Sources/instructor/, Sources/bench/ and .ci/, and the README passages between \
             `<!-- instructor-only -->` and `<!-- /instructor-only -->`; a line `<!-- student-copy: TEXT -->` \
             becomes TEXT. Without Solutions/ the manifest builds only the exercises track. With --verify it \
-            then builds the copy and checks that `swift run grade` reports every exercise as not implemented.
+            then builds the copy, runs `swift test` and checks that `swift run grade` reports every exercise \
+            as not implemented, building in a temporary folder and leaving the copy as it was written.
             """)
 
     @Argument(help: "The folder to create; it must not exist yet.")
@@ -148,10 +149,56 @@ struct StudentCopy: ParsableCommand {
         }
         print("Wrote the student copy of the last commit to \(target.path): no \(Self.instructorOnly.joined(separator: ", ")).")
         guard verify else { return }
-        print("Verifying: building the copy and grading it…")
-        let graded = try Shell.run(["swift", "run", "grade", "--expect", "not-implemented"], directory: target)
-        print(graded.output.split(separator: "\n").filter { !$0.hasPrefix("[") }.joined(separator: "\n"))
-        guard graded.status == 0 else { throw ExitCode.failure }
+        try Self.verify(target)
+    }
+
+    /// Builds the copy, runs its tests and grades it, with the build folder outside the copy (removed
+    /// afterwards), then removes whatever else SwiftPM left at the copy's top (`Package.resolved`), so
+    /// that the copy is shipped as it was written.
+    static func verify(_ copy: URL) throws {
+        let fileManager = FileManager.default
+        let scratch = fileManager.temporaryDirectory.appendingPathComponent("student-copy-build-\(UUID().uuidString)")
+        let written = Set(try fileManager.contentsOfDirectory(atPath: copy.path))
+        defer {
+            try? fileManager.removeItem(at: scratch)
+            // SwiftPM's lock files for the scratch folder, named after its path, in the temporary folder.
+            let locks = scratch.path.replacingOccurrences(of: "/", with: "_")
+            for name in (try? fileManager.contentsOfDirectory(atPath: fileManager.temporaryDirectory.path)) ?? []
+            where name.hasPrefix(locks) {
+                try? fileManager.removeItem(at: fileManager.temporaryDirectory.appendingPathComponent(name))
+            }
+            for name in (try? fileManager.contentsOfDirectory(atPath: copy.path)) ?? [] where !written.contains(name) {
+                try? fileManager.removeItem(at: copy.appendingPathComponent(name))
+            }
+        }
+        func swift(_ arguments: [String]) throws -> String {
+            // The copy has one track; WORKBOOK=solutions in the environment would stop its manifest.
+            let result = try Shell.run(["swift"] + arguments, environment: ["WORKBOOK": "exercises"], directory: copy)
+            guard result.status == 0 else {
+                print(result.output)
+                print("student copy NOT verified: `swift \(arguments.joined(separator: " "))` failed in \(copy.path)")
+                throw ExitCode.failure
+            }
+            return result.output
+        }
+        let scratchPath = ["--scratch-path", scratch.path]
+        print("Verifying: building the copy (in \(scratch.path))…")
+        _ = try swift(["build", "--build-tests"] + scratchPath)
+        print("Running its tests…")
+        let tests = try swift(["test", "--skip-build"] + scratchPath)
+        // XCTest's last summary covers all tests: "Executed 212 tests, with 95 tests skipped and 0 failures …".
+        let summary = tests.split(separator: "\n").last { $0.contains("Executed ") }.map(String.init) ?? ""
+        func count(after word: String) -> Int? {
+            let words = summary.split(separator: " ")
+            return words.firstIndex(of: Substring(word)).flatMap { $0 + 1 < words.count ? Int(words[$0 + 1]) : nil }
+        }
+        let executed = count(after: "Executed") ?? 0
+        let skipped = count(after: "with") ?? 0
+        print("Grading it…")
+        let graded = try swift(["run", "--skip-build"] + scratchPath + ["grade", "--skip-build", "--expect", "not-implemented"] + scratchPath)
+        print(graded.split(separator: "\n").filter { !$0.hasPrefix("[") }.joined(separator: "\n"))
+        print("student copy verified: builds, \(executed) tests (\(executed - skipped) passed, \(skipped) skipped, 0 failed), "
+              + "every graded exercise reported as not implemented; the build was made outside the copy and removed")
     }
 
     /// The README without its instructor-only passages, with its student-copy lines uncommented.

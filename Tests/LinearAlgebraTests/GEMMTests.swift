@@ -102,6 +102,20 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(Parallelism.threadCount, 2)
     }
 
+    func testThreadsFromTheEnvironment() {
+        XCTAssertEqual(Parallelism.startingThreadCount(environment: "1", processors: 2).count, 1)
+        XCTAssertNil(Parallelism.startingThreadCount(environment: "3", processors: 2).warning)
+        XCTAssertEqual(Parallelism.startingThreadCount(environment: nil, processors: 2).count, 2)
+        XCTAssertNil(Parallelism.startingThreadCount(environment: "", processors: 2).warning, "set but empty is unset")
+        for text in ["abc", "0", "-2", "1.5"] {
+            let start = Parallelism.startingThreadCount(environment: text, processors: 2)
+            XCTAssertEqual(start.count, 2, "WORKBOOK_THREADS=\(text)")
+            XCTAssertEqual(start.warning, "warning: WORKBOOK_THREADS=\(text) is not a positive whole number; using all 2 cores instead")
+        }
+        XCTAssertEqual(Parallelism.startingThreadCount(environment: "0", processors: 1).warning,
+                       "warning: WORKBOOK_THREADS=0 is not a positive whole number; using all 1 core instead")
+    }
+
     // MARK: - Helpers
 
     private func checkAllTransposes(_ m: Int, _ k: Int, _ n: Int, _ rng: inout SeededGenerator) {

@@ -1,0 +1,124 @@
+/// Why and where a test process crashed, read from what the Swift runtime prints when it traps.
+///
+/// A trap in a debug build prints a reason line (`…/ContiguousArrayBuffer.swift:692: Fatal error: Index out
+/// of range`, or `*** Swift runtime failure: arithmetic overflow ***` in the backtrace's header) and a
+/// backtrace of the crashed thread, one frame a line:
+///
+///     3 [ra]          0x0000562a1232cf3c makeFolds(count:folds:) + 171 in X.xctest at /w/Exercises/CrossValidation.swift:20:19
+///     1               0x000055fe1e1c20b9 makeFolds(count:folds:) + 473 in X.xctest at /w/Exercises/CrossValidation.swift:21:18
+///     5 [ra] [system] 0x0000560e2c9433f0 Collection.map<A, B>(_:) + 991 in X.xctest at //<compiler-generated>
+///
+/// The tags in brackets vary from none to several, and the symbol may contain spaces and operators
+/// (`closure #1 in f`, `static Int.+ infix(_:_:)`), so a frame is read from both ends: the index, tags
+/// and address from the left, the location and image from the right, and the symbol is what lies between.
+/// `swift test` adds `exited with unexpected signal code 4` when nothing else names the reason.
+struct CrashReport {
+    /// The runtime's reason, e.g. "Fatal error: Index out of range" or "arithmetic overflow".
+    let reason: String?
+    /// The first frame of the crashed thread in the student's (or the reference) code, if any.
+    let frame: BacktraceFrame?
+
+    /// Reads the whole output of the crashed run: a process crashes once, and the reason, written to
+    /// standard error, can come before the test's "started" line, which standard output buffers.
+    init(lines: [Substring]) {
+        reason = CrashReport.reason(in: lines[...])
+        frame = CrashReport.crashedThread(lines).compactMap(BacktraceFrame.init).first(where: \.isInWorkbook)
+    }
+
+    /// "Fatal error: Index out of range in makeFolds(count:folds:) at Exercises/CrossValidation.swift:18".
+    var summary: String? {
+        guard reason != nil || frame != nil else { return nil }
+        var text = reason ?? "crashed"
+        if let frame, let line = frame.line {
+            let file = frame.file.split(separator: "/").suffix(2).joined(separator: "/")
+            text += " in \(frame.symbol) at \(file):\(line)"
+        }
+        return text
+    }
+
+    /// The first reason found, by the most specific kind of line first.
+    private static func reason(in lines: ArraySlice<Substring>) -> String? {
+        for marker in ["Fatal error", "Precondition failed", "Assertion failed"] {
+            if let line = lines.first(where: { $0.contains(marker) }) {
+                return String(line[line.range(of: marker)!.lowerBound...]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        // The backtracer's header for traps the compiler inserts (overflow, division by zero, …).
+        let failure = "*** Swift runtime failure: "
+        if let line = lines.first(where: { $0.hasPrefix(failure) }) {
+            return line.dropFirst(failure.count).replacingOccurrences(of: " ***", with: "")
+        }
+        if let line = lines.first(where: { $0.contains("unexpected signal code ") }),
+           let code = Int(line[line.range(of: "unexpected signal code ")!.upperBound...].prefix(while: \.isNumber)) {
+            return signalReason(code)
+        }
+        return nil
+    }
+
+    /// A signal number in words, with what usually raises it in Swift code.
+    static func signalReason(_ code: Int) -> String {
+        switch code {
+        case 4, 5: return "arithmetic overflow or another runtime trap (signal \(code), \(code == 4 ? "SIGILL" : "SIGTRAP"))"
+        case 6: return "the process aborted (signal 6, SIGABRT)"
+        case 11: return "a bad memory access, often an endless recursion (signal 11, SIGSEGV)"
+        default: return "signal \(code)"
+        }
+    }
+
+    /// The backtrace lines of the thread marked "crashed:", or every line if there is no such header.
+    private static func crashedThread(_ lines: [Substring]) -> ArraySlice<Substring> {
+        guard let header = lines.firstIndex(where: { $0.hasPrefix("Thread ") && $0.hasSuffix(" crashed:") }) else {
+            return lines[...]
+        }
+        let rest = lines[(header + 1)...]
+        let end = rest.firstIndex(where: { $0.hasPrefix("Thread ") || $0.hasPrefix("Registers:") }) ?? rest.endIndex
+        return rest[..<end]
+    }
+}
+
+/// One frame of a Swift backtrace.
+struct BacktraceFrame: Equatable {
+    /// The bracketed tags: "ra" (a return address), "inlined", "system", "thunk", …
+    let tags: [String]
+    /// The function, e.g. "makeFolds(count:folds:)" or "closure #1 in makeFolds(count:folds:)".
+    let symbol: String
+    /// The source file as printed, e.g. "/work/Exercises/CrossValidation.swift" or "//<compiler-generated>".
+    let file: String
+    /// The line in `file`, when the runtime knows it.
+    let line: Int?
+
+    /// Parses `<index> [tag]… 0x<address> <symbol> [+ <offset>] in <image> [at <file>[:<line>[:<column>]]]`.
+    init?(_ text: Substring) {
+        var words = text.split(separator: " ")[...]
+        guard let index = words.popFirst(), Int(index) != nil else { return nil }
+        var tags: [String] = []
+        while let word = words.first, word.hasPrefix("["), word.hasSuffix("]") {
+            tags.append(String(word.dropFirst().dropLast()))
+            words.removeFirst()
+        }
+        guard let address = words.first, address.hasPrefix("0x") else { return nil }
+        var rest = text[address.endIndex...].trimmingCharacters(in: .whitespaces)[...]
+        var location = ""
+        if let at = rest.range(of: " at ", options: .backwards) {
+            location = String(rest[at.upperBound...])
+            rest = rest[..<at.lowerBound]
+        }
+        guard let image = rest.range(of: " in ", options: .backwards) else { return nil }
+        rest = rest[..<image.lowerBound]
+        if let offset = rest.range(of: #" \+ [0-9]+$"#, options: .regularExpression) { rest = rest[..<offset.lowerBound] }
+        // "/path/File.swift:21:18": the line is the first number after the file name.
+        let parts = location.split(separator: ":", omittingEmptySubsequences: false)
+        let numbers = parts.reversed().prefix { Int($0) != nil }.count
+        self.tags = tags
+        self.symbol = String(rest)
+        self.file = parts.dropLast(numbers).joined(separator: ":")
+        self.line = numbers > 0 ? Int(parts[parts.count - numbers]) : nil
+    }
+
+    /// A frame of the workbook's own code (Exercises/ or Solutions/) with a line, not one the compiler
+    /// generated there (a thunk, or a system frame such as a specialised `map`).
+    var isInWorkbook: Bool {
+        (file.contains("/Exercises/") || file.contains("/Solutions/")) && line != nil
+            && !tags.contains("system") && !tags.contains("thunk")
+    }
+}
