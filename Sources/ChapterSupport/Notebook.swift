@@ -54,7 +54,7 @@ public final class Notebook {
             try Data().write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
-            throw ProgramError.outputNotWritable(path: directory.path, reason: error.localizedDescription)
+            throw ProgramError.outputNotWritable(directory.path, after: error)
         }
         report = MarkdownReport(title: title)
         if let introduction { report.addParagraph(introduction) }
@@ -116,7 +116,7 @@ public final class Notebook {
         do {
             try report.write(to: url.path)
         } catch {
-            throw ProgramError.outputNotWritable(path: url.path, reason: (error as? WriteError)?.reason ?? "\(error)")
+            throw ProgramError.outputNotWritable(url.path, after: error)
         }
         return url
     }
@@ -165,7 +165,7 @@ public final class Cell {
         do {
             try image.write(to: url.path)
         } catch {
-            return notWritten(url, reason: (error as? WriteError)?.reason ?? "\(error)")
+            return notWritten(url, after: error)
         }
         shown(file, url, caption)
     }
@@ -182,13 +182,13 @@ public final class Cell {
         do {
             try document.write(to: url, atomically: true, encoding: .utf8)
         } catch {
-            return notWritten(url, reason: error.localizedDescription)
+            return notWritten(url, after: error)
         }
         shown(file, url, caption)
     }
 
-    private func notWritten(_ url: URL, reason: String) {
-        let error = ProgramError.outputNotWritable(path: url.path, reason: reason)
+    private func notWritten(_ url: URL, after underlying: Error) {
+        let error = ProgramError.outputNotWritable(url.path, after: underlying)
         notebook.unwritten.append(error)
         say("⚠ \(error) The run goes on without it.")
     }

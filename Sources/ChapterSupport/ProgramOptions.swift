@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import GradientCheck
+import Pictures
 
 /// The flags every chapter program shares: the seed and where the output goes.
 public struct ProgramOptions: ParsableArguments {
@@ -44,12 +45,10 @@ public enum ProgramError: Error, CustomStringConvertible {
     /// `cells` cells (or parts of cells) could not run because the exercises `missing` are stubs.
     case exercisesNotImplemented(cells: Int, missing: [NotImplemented], chapterTests: String, program: String)
 
-    /// The reason in plain words where the file system shows one (see ``obstacle(toWriting:)``): the
-    /// underlying error's own text can be "NSCocoaErrorDomain error 512" or "The file doesn't exist".
     public var description: String {
         switch self {
         case let .outputNotWritable(path, reason):
-            let reason = Self.obstacle(toWriting: path) ?? (reason.hasSuffix(".") ? String(reason.dropLast()) : reason)
+            let reason = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
             return "cannot write \(path): \(reason). Choose another folder with --output DIR."
         case let .someFilesNotWritten(first, count):
             return "\(count) pictures or plots could not be written; the first: \(first)"
@@ -62,6 +61,14 @@ public enum ProgramError: Error, CustomStringConvertible {
                 then run `swift run -c release \(program)` again.
                 """
         }
+    }
+
+    /// `.outputNotWritable` for `path` after `error`, with the reason in plain words where the file
+    /// system shows one (see ``obstacle(toWriting:)``): the error's own text can be
+    /// "NSCocoaErrorDomain error 512" or "The file doesn't exist".
+    static func outputNotWritable(_ path: String, after error: Error) -> ProgramError {
+        let underlying = (error as? WriteError)?.reason ?? (error as NSError).localizedDescription
+        return .outputNotWritable(path: path, reason: obstacle(toWriting: path) ?? underlying)
     }
 
     /// What keeps `path` (a folder to create, or a file to write) from being written, found by walking
