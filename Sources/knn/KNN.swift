@@ -208,7 +208,7 @@ struct KNN: ParsableCommand {
                 ? "one column per training image"
                 : "one column for each of the first \(shownColumns) of the \(last.distances.cols) training images"
             try cell.picture(RGBImage(picture), file: "distances.png",
-                             caption: "The L2 distances: one row per test image, \(columns); bright is far.")
+                             caption: "The L2 distances: one row per test image, \(columns); bright is far (grey levels span the 2nd to the 98th percentile).")
             return slice.rows == cifar.test.count && last.name == "no loops" ? last.distances : nil
         }
     }
@@ -304,7 +304,12 @@ struct KNN: ParsableCommand {
         let firstColumns = Matrix(rows: distances.rows, cols: shown,
                                   (0 ..< distances.rows).flatMap { distances.rowSlice($0).prefix(shown) })
         let factor = distances.rows < 100 ? max(1, min(4, 1_000 / max(shown, 1))) : 1
-        return (GrayImage(scaling: firstColumns).upscaled(by: factor), shown)
+        // Grey levels span the 2nd to the 98th percentile, so that a few extreme distances do not
+        // leave everything else mid-grey; the rows and columns of outliers stay visible.
+        let sorted = firstColumns.storage.filter(\.isFinite).sorted()
+        guard let last = sorted.indices.last else { return (GrayImage(scaling: firstColumns).upscaled(by: factor), shown) }
+        let (low, high) = (sorted[last * 2 / 100], sorted[last * 98 / 100])
+        return (GrayImage(scaling: firstColumns.maximum(low).minimum(high)).upscaled(by: factor), shown)
     }
 
     private func image(_ images: Matrix, _ row: Int) -> RGBImage {
