@@ -74,11 +74,13 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         .target(name: "Pictures", dependencies: ["CLibPNG", "LinearAlgebra"], swiftSettings: numericSettings),
+        // What the given training code needs from the workbook's models and update rules (chapters 4 to 6).
+        .target(name: "Training", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
             name: "Workbook",
-            dependencies: ["LinearAlgebra", "GradientCheck"],
+            dependencies: ["LinearAlgebra", "GradientCheck", "Training"],
             path: workbookTrack,
             exclude: workbookTrack == "Exercises" ? ["README.md", "Guides"] : [],
             swiftSettings: workbookSettings),
