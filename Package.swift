@@ -33,6 +33,14 @@ let workbookTrack: String = {
     }
 }()
 
+/// The track's Markdown files (its index README.md and each chapter folder's guide, `01-knn/README.md`),
+/// which are documents, not sources.
+func chapterGuides(in track: String) -> [String] {
+    let folder = Context.packageDirectory + "/" + track
+    let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
+    return files.filter { $0.hasSuffix(".md") }.sorted()
+}
+
 // MARK: - Build settings
 
 /// On x86-64 the SIMD fused multiply-add needs a target CPU with FMA (without it each lane becomes a
@@ -82,7 +90,7 @@ let package = Package(
             name: "Workbook",
             dependencies: ["LinearAlgebra", "GradientCheck", "Training"],
             path: workbookTrack,
-            exclude: workbookTrack == "Exercises" ? ["README.md", "Guides"] : [],
+            exclude: chapterGuides(in: workbookTrack),
             swiftSettings: workbookSettings),
 
         // Programs: thin executables over the libraries, sharing their flags and notebook cells.
@@ -100,7 +108,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "grade",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["GradientCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",

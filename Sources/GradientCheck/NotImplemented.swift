@@ -11,14 +11,24 @@
 public struct NotImplemented: Error, CustomStringConvertible, Equatable, Sendable {
     /// The exercise's function, as `#function` spells it (e.g. `computeDistancesTwoLoops(_:)`).
     public let function: String
-    /// The exercise's file relative to the track folder's parent, e.g. `Exercises/KNearestNeighbor.swift`.
+    /// The exercise's file from its track folder on, e.g. `Exercises/01-knn/KNearestNeighbor.swift`.
     public let file: String
 
     public init(function: String = #function, filePath: String = #filePath) {
         self.function = function
-        let parts = filePath.split(separator: "/")
-        self.file = parts.suffix(2).joined(separator: "/")
+        self.file = NotImplemented.trackRelative(filePath)
     }
 
     public var description: String { "not implemented: \(function) in \(file)" }
+
+    /// A source path from its track folder (`Exercises/` or `Solutions/`) on, with the chapter folder:
+    /// "/home/me/workbook/Exercises/01-knn/KNearestNeighbor.swift" gives "Exercises/01-knn/KNearestNeighbor.swift".
+    /// A path outside both tracks keeps its last two parts.
+    public static func trackRelative(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        guard let track = parts.lastIndex(where: { $0 == "Exercises" || $0 == "Solutions" }) else {
+            return parts.suffix(2).joined(separator: "/")
+        }
+        return parts[track...].joined(separator: "/")
+    }
 }

@@ -73,15 +73,16 @@ struct Chapter {
 /// then the files that `extend` it, by file name, each from top to bottom.
 ///
 /// The scorecard lists a chapter's exercises in this order, which is the order of the chapter's guide
-/// (Exercises/Guides/): an exercise's place is that of its first test. Only the test files are read, so
+/// (each chapter folder's README.md): an exercise's place is that of its first test. Only the test files are read, so
 /// the order holds for either track and for the student copy.
 struct DeclarationOrder {
     /// Each suite's test names, in declaration order.
     private(set) var tests: [String: [String]] = [:]
 
-    /// Reads the Swift files of a test folder; a folder that cannot be read gives no order.
+    /// Reads the Swift files of a test folder and its chapter folders (`01-knn/KNNTests.swift`, by path);
+    /// a folder that cannot be read gives no order.
     init(folder: URL) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let names = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
         let files = names.filter { $0.hasSuffix(".swift") }.compactMap { name -> (String, String)? in
             (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
         }

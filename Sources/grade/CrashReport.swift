@@ -1,11 +1,13 @@
+import GradientCheck
+
 /// Why and where a test process crashed, read from what the Swift runtime prints when it traps.
 ///
 /// A trap in a debug build prints a reason line (`…/ContiguousArrayBuffer.swift:692: Fatal error: Index out
 /// of range`, or `*** Swift runtime failure: arithmetic overflow ***` in the backtrace's header) and a
 /// backtrace of the crashed thread, one frame a line:
 ///
-///     3 [ra]          0x0000562a1232cf3c makeFolds(count:folds:) + 171 in X.xctest at /w/Exercises/CrossValidation.swift:20:19
-///     1               0x000055fe1e1c20b9 makeFolds(count:folds:) + 473 in X.xctest at /w/Exercises/CrossValidation.swift:21:18
+///     3 [ra]          0x0000562a1232cf3c makeFolds(count:folds:) + 171 in X.xctest at /w/Exercises/01-knn/CrossValidation.swift:20:19
+///     1               0x000055fe1e1c20b9 makeFolds(count:folds:) + 473 in X.xctest at /w/Exercises/01-knn/CrossValidation.swift:21:18
 ///     5 [ra] [system] 0x0000560e2c9433f0 Collection.map<A, B>(_:) + 991 in X.xctest at //<compiler-generated>
 ///
 /// The tags in brackets vary from none to several, and the symbol may contain spaces and operators
@@ -25,12 +27,12 @@ struct CrashReport {
         frame = CrashReport.crashedThread(lines).compactMap(BacktraceFrame.init).first(where: \.isInWorkbook)
     }
 
-    /// "Fatal error: Index out of range in makeFolds(count:folds:) at Exercises/CrossValidation.swift:18".
+    /// "Fatal error: Index out of range in makeFolds(count:folds:) at Exercises/01-knn/CrossValidation.swift:18".
     var summary: String? {
         guard reason != nil || frame != nil else { return nil }
         var text = reason ?? "crashed"
         if let frame, let line = frame.line {
-            let file = frame.file.split(separator: "/").suffix(2).joined(separator: "/")
+            let file = NotImplemented.trackRelative(frame.file)
             text += " in \(frame.symbol) at \(file):\(line)"
         }
         return text
@@ -82,7 +84,7 @@ struct BacktraceFrame: Equatable {
     let tags: [String]
     /// The function, e.g. "makeFolds(count:folds:)" or "closure #1 in makeFolds(count:folds:)".
     let symbol: String
-    /// The source file as printed, e.g. "/work/Exercises/CrossValidation.swift" or "//<compiler-generated>".
+    /// The source file as printed, e.g. "/work/Exercises/01-knn/CrossValidation.swift" or "//<compiler-generated>".
     let file: String
     /// The line in `file`, when the runtime knows it.
     let line: Int?
@@ -122,3 +124,4 @@ struct BacktraceFrame: Equatable {
             && !tags.contains("system") && !tags.contains("thunk")
     }
 }
+

@@ -34,7 +34,7 @@ struct ExerciseResult {
         return .skipped
     }
 
-    /// The message of the first skipped test, e.g. "not implemented: train(x:y:) in Exercises/KNearestNeighbor.swift".
+    /// The message of the first skipped test, e.g. "not implemented: train(x:y:) in Exercises/01-knn/KNearestNeighbor.swift".
     var firstSkip: String? {
         for test in tests { if case let .skipped(why) = test.outcome { return why } }
         return nil

@@ -21,9 +21,9 @@ struct CheckAPI: ParsableCommand {
             """)
 
     func run() throws {
+        var problems = Self.layoutProblems(exercises: Self.files(in: "Exercises"), solutions: Self.files(in: "Solutions"))
         let exercises = try Self.symbols(track: "exercises")
         let solutions = try Self.symbols(track: "solutions")
-        var problems: [String] = []
         for (id, symbol) in exercises.sorted(by: { $0.value.title < $1.value.title }) {
             guard let other = solutions[id] else {
                 problems.append("only in Exercises/: \(symbol.declaration)")
@@ -46,6 +46,38 @@ struct CheckAPI: ParsableCommand {
         print(problems.joined(separator: "\n"))
         print("\(problems.count) differences between Exercises/ and Solutions/: only the bodies may differ.")
         throw ExitCode.failure
+    }
+
+    /// The files of a track folder, as paths inside it ("01-knn/KNearestNeighbor.swift"), sorted.
+    static func files(in track: String) -> [String] {
+        let names = FileManager.default.enumerator(atPath: track)?.compactMap { $0 as? String } ?? []
+        return names.filter { $0.hasSuffix(".swift") || $0.hasSuffix(".md") }.sorted()
+    }
+
+    /// What is wrong with the two tracks' files: a Swift file in one track only (the tracks mirror each
+    /// other file for file, chapter folder by chapter folder), a chapter folder of Exercises/ without its
+    /// guide (README.md), or a Swift file of Exercises/ outside a chapter folder other than Track.swift.
+    static func layoutProblems(exercises: [String], solutions: [String]) -> [String] {
+        var problems: [String] = []
+        let exerciseSources = Set(exercises.filter { $0.hasSuffix(".swift") })
+        let solutionSources = Set(solutions.filter { $0.hasSuffix(".swift") })
+        for file in exerciseSources.subtracting(solutionSources).sorted() {
+            problems.append("only in Exercises/: the file \(file) (Solutions/ must hold the same files)")
+        }
+        for file in solutionSources.subtracting(exerciseSources).sorted() {
+            problems.append("only in Solutions/: the file \(file) (Exercises/ must hold the same files)")
+        }
+        let chapters = Set(exercises.compactMap { path -> String? in
+            let parts = path.split(separator: "/")
+            return parts.count > 1 ? String(parts[0]) : nil
+        })
+        for chapter in chapters.sorted() where !exercises.contains("\(chapter)/README.md") {
+            problems.append("Exercises/\(chapter)/ has no README.md: each chapter folder holds its guide")
+        }
+        for file in exerciseSources.sorted() where !file.contains("/") && file != "Track.swift" {
+            problems.append("Exercises/\(file) is outside a chapter folder: put it in its chapter's folder (01-knn/, …)")
+        }
+        return problems
     }
 
     struct Symbol {

@@ -3,7 +3,7 @@ import LinearAlgebra
 import GradientCheck
 @testable import Workbook
 
-/// Chapter 3, inline questions: Exercises/BackpropQuestions.swift. Every expected answer is a centred
+/// Chapter 3, inline questions: Exercises/03-backpropagation/BackpropQuestions.swift. Every expected answer is a centred
 /// numerical derivative computed here, without the student's gates.
 extension GatesTests {
     /// The lecture's f(x, y, z, w) = 2 (x y + max(z, w)) at (3, -4, 2, -1), and its numerical gradient.

@@ -2,7 +2,7 @@ import XCTest
 import LinearAlgebra
 @testable import Workbook
 
-/// Chapter 1, inline questions: Exercises/KNNQuestions.swift. Where the answer can be computed, the
+/// Chapter 1, inline questions: Exercises/01-knn/KNNQuestions.swift. Where the answer can be computed, the
 /// test computes it; otherwise it compares a digest (see Support/AnswerKey.swift).
 extension KNNTests {
     func test_inlineQuestion1_oneNearestNeighbourTrainingAccuracy() throws {

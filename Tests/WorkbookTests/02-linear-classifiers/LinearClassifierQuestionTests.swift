@@ -2,7 +2,7 @@ import XCTest
 import LinearAlgebra
 @testable import Workbook
 
-/// Chapter 2, inline questions: Exercises/LinearClassifierQuestions.swift. Every expected answer is
+/// Chapter 2, inline questions: Exercises/02-linear-classifiers/LinearClassifierQuestions.swift. Every expected answer is
 /// computed here from the reference losses, on scores given directly (W = identity, x = the scores).
 extension LinearClassifierTests {
     /// The reference SVM and softmax data losses of one example with the given scores and true class.

@@ -2,7 +2,7 @@ import XCTest
 import LinearAlgebra
 @testable import Workbook
 
-/// Chapter 1, k-nearest neighbours: Exercises/KNearestNeighbor.swift and Exercises/CrossValidation.swift.
+/// Chapter 1, k-nearest neighbours: Exercises/01-knn/KNearestNeighbor.swift and Exercises/01-knn/CrossValidation.swift.
 final class KNNTests: XCTestCase {
     // MARK: train
 

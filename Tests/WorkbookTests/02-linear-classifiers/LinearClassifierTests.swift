@@ -4,7 +4,7 @@ import LinearAlgebra
 import GradientCheck
 @testable import Workbook
 
-/// Chapter 2, linear classifiers: Exercises/Regularization.swift, LinearSVM.swift, Softmax.swift,
+/// Chapter 2, linear classifiers: Exercises/02-linear-classifiers/Regularization.swift, LinearSVM.swift, Softmax.swift,
 /// LinearClassifier.swift and RandomSearch.swift.
 ///
 /// The four losses add the regularization penalty, so their tests are skipped until

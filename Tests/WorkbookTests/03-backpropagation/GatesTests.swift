@@ -3,7 +3,7 @@ import LinearAlgebra
 import GradientCheck
 @testable import Workbook
 
-/// Chapter 3, backpropagation: Exercises/Gates.swift, ComputationalGraph.swift, Value.swift,
+/// Chapter 3, backpropagation: Exercises/03-backpropagation/Gates.swift, ComputationalGraph.swift, Value.swift,
 /// MatrixMultiplyGate.swift and StagedSVMLoss.swift.
 ///
 /// Gradients are checked against centred numerical gradients (GradientCheck, h = 1e-5) by relative
