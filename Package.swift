@@ -85,13 +85,20 @@ let package = Package(
         // What the given training code needs from the workbook's models and update rules (chapters 4 to 6).
         .target(name: "Training", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
 
+        // Given code that the exercises stand on: each chapter's error type and the input checks that open
+        // its exercises (re-exported by Workbook, so `import Workbook` sees them).
+        .target(name: "ExerciseSupport", dependencies: ["LinearAlgebra"], swiftSettings: workbookSettings),
+
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
             name: "Workbook",
-            dependencies: ["LinearAlgebra", "GradientCheck", "Training"],
+            dependencies: ["LinearAlgebra", "GradientCheck", "Training", "ExerciseSupport"],
             path: workbookTrack,
             exclude: chapterGuides(in: workbookTrack),
             swiftSettings: workbookSettings),
+        // Given code built on the exercises: the lecture's tiny sigmoid network, trained with the student's `Value`.
+        .target(name: "LectureNetworks", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"],
+                swiftSettings: workbookSettings),
 
         // Programs: thin executables over the libraries, sharing their flags and notebook cells.
         .target(
@@ -111,7 +118,7 @@ let package = Package(
             dependencies: ["GradientCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gates",
-            dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
+            dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
 
@@ -119,7 +126,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
         // The programs' flags, through `@testable import` of the executables.
         .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),

@@ -43,8 +43,3 @@ public func crossValidate(x: Matrix, y: [Int], kChoices: [Int], folds: Int, metr
     //   (correct / fold size) to accuracies[k]. Call progress(f + 1, folds) after each fold.
     throw NotImplemented()
 }
-
-/// Throws unless 2 <= folds <= count.
-func checkFolds(count: Int, folds: Int) throws {
-    guard folds >= 2 && folds <= count else { throw KNNError.invalidFolds(folds: folds, count: count) }
-}

@@ -59,8 +59,3 @@ public func crossValidate(x: Matrix, y: [Int], kChoices: [Int], folds: Int, metr
     }
     return accuracies
 }
-
-/// Throws unless 2 <= folds <= count.
-func checkFolds(count: Int, folds: Int) throws {
-    guard folds >= 2 && folds <= count else { throw KNNError.invalidFolds(folds: folds, count: count) }
-}

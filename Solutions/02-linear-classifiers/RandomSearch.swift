@@ -39,13 +39,3 @@ public func randomWeightSearch(features: Int, classes: Int, tries: Int = 1_000, 
     }
     return best
 }
-
-/// Throws unless D, C and tries are at least 1 and the scale is positive and finite.
-func checkRandomSearchSettings(features: Int, classes: Int, tries: Int, scale: Double) throws {
-    for (name, value) in [("features", features), ("classes", classes), ("tries", tries)] where value < 1 {
-        throw LinearClassifierError.invalidSetting(name: name, value: Double(value), requirement: "at least 1")
-    }
-    guard scale > 0 && scale.isFinite else {
-        throw LinearClassifierError.invalidSetting(name: "scale", value: scale, requirement: "positive and finite")
-    }
-}

@@ -103,15 +103,3 @@ public func svmLossStaged(weights: Matrix, x: Matrix, y: [Int], reg: Double) thr
     let forward = try svmLossStagedForward(weights: weights, x: x, y: y, reg: reg)
     return (forward.loss, try svmLossStagedBackward(forward).dW)
 }
-
-/// Throws unless x (N, D) with N >= 1, W (D, C) and N labels in 0 ..< C fit together.
-func checkSVMInputs(weights: Matrix, x: Matrix, y: [Int]) throws {
-    guard x.cols == weights.rows else {
-        throw BackpropError.innerDimensionMismatch(x: x.shapeDescription, weights: weights.shapeDescription)
-    }
-    guard x.rows > 0 else { throw BackpropError.emptyBatch }
-    guard y.count == x.rows else { throw BackpropError.labelCountMismatch(examples: x.rows, labels: y.count) }
-    if let label = y.first(where: { !(0 ..< weights.cols).contains($0) }) {
-        throw BackpropError.labelOutOfRange(label: label, classes: weights.cols)
-    }
-}

@@ -5,6 +5,7 @@ import GradientCheck
 import LinearAlgebra
 import Pictures
 import Workbook
+import LectureNetworks
 
 /// `swift run gates`: chapter 3 as a notebook, with the Workbook's gates, graph and autograd.
 @main

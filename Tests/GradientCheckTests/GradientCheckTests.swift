@@ -53,3 +53,41 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertTrue(wrong.allSatisfy { abs($0.relativeError - 1.0 / 3.0) < 1e-6 }, "x instead of 2x is off by 1/3")
     }
 }
+
+/// Failure messages and "not implemented" name an exercise's file with its chapter folder.
+final class ExerciseFileTests: XCTestCase {
+    func testNotImplementedNamesTheChapterFolder() {
+        let stub = NotImplemented(function: "train(x:y:)", filePath: "/home/me/workbook/Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(stub.file, "Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(stub.description, "not implemented: train(x:y:) in Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(NotImplemented.trackRelative("/w/Solutions/02-linear-classifiers/Softmax.swift"),
+                       "Solutions/02-linear-classifiers/Softmax.swift")
+        XCTAssertEqual(NotImplemented.trackRelative("/w/Exercises/Track.swift"), "Exercises/Track.swift")
+        // An Exercises folder inside the package's path: the innermost one is the track.
+        XCTAssertEqual(NotImplemented.trackRelative("/Exercises/course/Exercises/01-knn/CrossValidation.swift"),
+                       "Exercises/01-knn/CrossValidation.swift")
+        XCTAssertEqual(NotImplemented.trackRelative("/tmp/Scratch.swift"), "tmp/Scratch.swift", "outside both tracks: the last two parts")
+    }
+
+    func testExerciseLookupNamesTheChapterFolder() {
+        let sources: [(path: String, text: String)] = [
+            ("01-knn/KNearestNeighbor.swift", "public struct KNearestNeighbor: Sendable {\n public func computeDistancesNoLoops(_ x: Matrix)"),
+            ("02-linear-classifiers/Softmax.swift", "public func softmaxLossNaive(weights: Matrix)"),
+            ("03-backpropagation/Gates.swift", "public struct AddGate: Gate {"),
+        ]
+        XCTAssertEqual(ExerciseFiles.file(declaring: "computeDistancesNoLoops", in: sources), "Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "KNearestNeighbor", in: sources), "Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "softmaxLossNaive", in: sources), "Exercises/02-linear-classifiers/Softmax.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "AddGate", in: sources), "Exercises/03-backpropagation/Gates.swift")
+        XCTAssertNil(ExerciseFiles.file(declaring: "softmaxLoss", in: sources), "a prefix of a name is not the name")
+        XCTAssertNil(ExerciseFiles.file(declaring: "inlineQuestion1", in: sources))
+    }
+
+    /// The package's own exercise files, read from disk: every chapter's files are found in their folders.
+    func testThePackagesExercisesAreFoundInTheirChapterFolders() {
+        XCTAssertEqual(ExerciseFiles.file(declaring: "computeDistancesNoLoops"), "Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "makeFolds"), "Exercises/01-knn/CrossValidation.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "svmLossVectorized"), "Exercises/02-linear-classifiers/LinearSVM.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "MatrixMultiplyGate"), "Exercises/03-backpropagation/MatrixMultiplyGate.swift")
+    }
+}

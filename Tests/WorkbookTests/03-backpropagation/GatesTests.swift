@@ -2,6 +2,7 @@ import XCTest
 import LinearAlgebra
 import GradientCheck
 @testable import Workbook
+import LectureNetworks
 
 /// Chapter 3, backpropagation: Exercises/03-backpropagation/Gates.swift, ComputationalGraph.swift, Value.swift,
 /// MatrixMultiplyGate.swift and StagedSVMLoss.swift.

@@ -34,31 +34,6 @@ func fail(_ exercise: String, _ message: String, hint: String? = nil,
     XCTFail(text, file: file, line: line)
 }
 
-/// Where each exercise is declared, found by reading the exercise files once.
-enum ExerciseFiles {
-    /// The Exercises/ folder, found from this file's place in the package (Tests/WorkbookTests/Support/).
-    private static let folder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Exercises")
-
-    /// Every exercise file, as its path inside Exercises/ ("01-knn/KNearestNeighbor.swift") and its text,
-    /// in path order.
-    private static let sources: [(name: String, text: String)] = {
-        let names = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
-        return names.filter { $0.hasSuffix(".swift") }.sorted().compactMap { name in
-            (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
-        }
-    }()
-
-    /// "Exercises/<chapter>/<file>.swift" for a function (`func name(`) or a type (`struct`/`class`/`enum
-    /// name`) declared there, or nil (inline questions are named by the chapter's questions file instead).
-    static func file(declaring exercise: String) -> String? {
-        let patterns = ["func \(exercise)(", "func \(exercise)<", "struct \(exercise) ", "struct \(exercise):",
-                        "class \(exercise) ", "class \(exercise):", "enum \(exercise) ", "enum \(exercise):"]
-        return sources.first { source in patterns.contains { source.text.contains($0) } }.map { "Exercises/\($0.name)" }
-    }
-}
-
 /// Checks a scalar against its expected value within an absolute tolerance.
 func expectClose(_ actual: Double, _ expected: Double, tolerance: Double, _ exercise: String, _ what: String,
                  hint: String? = nil, file: StaticString = #filePath, line: UInt = #line) {

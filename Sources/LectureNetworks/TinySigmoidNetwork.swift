@@ -1,7 +1,8 @@
 import LinearAlgebra
 import GradientCheck
+import Workbook
 
-// Chapter 3: backpropagation on computational graphs. This file (given, not an exercise): the lecture's
+// Chapter 3 (Exercises/03-backpropagation), given code built on the exercises: the lecture's
 // tiny two-layer sigmoid network, trained with the autograd `Value`.
 //
 // The lecture shows that training a two-layer network takes about eleven lines of NumPy, on four
