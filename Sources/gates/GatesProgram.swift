@@ -11,7 +11,7 @@ import Workbook
 struct GatesProgram: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gates",
-        abstract: "Chapter 3: backpropagation on computational graphs, with your gates and autograd.",
+        abstract: "Chapter 3: backpropagation on computational graphs, with \(workbookTrack == "solutions" ? "the reference" : "your") gates and autograd.",
         discussion: """
             Runs the chapter as a notebook, cell by cell: the lecture's worked examples as tables (node, \
             forward value, gradient) and as SVG drawings in the lecture's style; every gate against its \
