@@ -300,6 +300,27 @@ private func ignoreSignal(_ number: Int32) { _ = Glibc.signal(number, SIG_IGN) }
 
 /// What one cell shows: sentences, tables and pictures, each printed and added to the report.
 public final class Cell {
+    /// A table as the terminal shows it: the header, a rule, then the rows, in columns two spaces apart.
+    /// A column whose cells are all numbers (empty cells and dashes aside) is right-aligned; a column
+    /// that mixes numbers with names (a gate called "+1" among "x" and "*") is left-aligned throughout.
+    /// - Precondition: every row has at least `headers.count` cells.
+    public static func terminalLines(_ headers: [String], _ rows: [[String]]) -> [String] {
+        let widths = headers.indices.map { c in ([headers] + rows).map { $0[c].count }.max()! }
+        func isNumber(_ text: String) -> Bool { Double(text.split(separator: " ").first.map(String.init) ?? "") != nil }
+        let numeric = headers.indices.map { c in
+            let cells = rows.map { $0[c] }.filter { !$0.isEmpty && $0 != "—" && $0 != "-" }
+            return !cells.isEmpty && cells.allSatisfy(isNumber)
+        }
+        func line(_ cells: [String], header: Bool = false) -> String {
+            let padded = cells.prefix(headers.count).enumerated().map { c, text -> String in
+                let gap = String(repeating: " ", count: widths[c] - text.count)
+                return numeric[c] && !header ? gap + text : text + gap
+            }
+            return "  " + padded.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return [line(headers, header: true), line(widths.map { String(repeating: "-", count: $0) })] + rows.map { line($0) }
+    }
+
     private unowned let notebook: Notebook
 
     fileprivate init(notebook: Notebook) { self.notebook = notebook }
@@ -310,22 +331,11 @@ public final class Cell {
         notebook.lock.withLock { notebook.report.addParagraph(text) }
     }
 
-    /// A table: aligned columns in the terminal (numbers right-aligned), a Markdown table in the report.
-    /// Short rows are padded with empty cells.
+    /// A table: aligned columns in the terminal (columns of numbers right-aligned), a Markdown table in
+    /// the report. Short rows are padded with empty cells.
     public func table(_ headers: [String], _ rows: [[String]]) {
         let rows = rows.map { $0 + Array(repeating: "", count: max(0, headers.count - $0.count)) }
-        let widths = headers.indices.map { c in ([headers] + rows).map { $0[c].count }.max()! }
-        func isNumber(_ text: String) -> Bool { Double(text.split(separator: " ").first.map(String.init) ?? "") != nil }
-        func line(_ cells: [String]) -> String {
-            let padded = cells.prefix(headers.count).enumerated().map { c, text -> String in
-                let gap = String(repeating: " ", count: widths[c] - text.count)
-                return isNumber(text) ? gap + text : text + gap
-            }
-            return "  " + padded.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        print(line(headers))
-        print(line(widths.map { String(repeating: "-", count: $0) }))
-        for row in rows { print(line(row)) }
+        for line in Cell.terminalLines(headers, rows) { print(line) }
         notebook.lock.withLock { notebook.report.addTable(header: headers, rows: rows.map { Array($0.prefix(headers.count)) }) }
     }
 

@@ -262,7 +262,7 @@ struct KNN: ParsableCommand {
             let best = summary.max { ($0.mean, -$0.k) < ($1.mean, -$1.k) }!
             cell.say(String(format: "Best k = %d: mean validation accuracy %.3f ± %.3f.", best.k, best.mean, best.deviation))
             var plot = ErrorBarPlot(title: "Cross-validation accuracy (\(metric.rawValue.uppercased()), \(folds) folds)",
-                                    xLabel: "k", yLabel: "validation accuracy")
+                                    xLabel: "k", yLabel: "validation accuracy", valueName: "each fold")
             for row in summary { plot.addValues(accuracies[row.k] ?? [], at: Double(row.k)) }
             try cell.plot(plot, file: "accuracy_vs_k.svg",
                           caption: "Each dot is one fold's accuracy; the line joins the means, with one standard deviation as error bars.")

@@ -29,3 +29,17 @@ final class NotebookTests: XCTestCase {
         XCTAssertTrue(report.contains("2. Second") && report.contains("⚠ cannot write"), report)
     }
 }
+
+/// The terminal's tables: columns of numbers right-aligned, columns of names (even "+1") left-aligned.
+final class TerminalTableTests: XCTestCase {
+    func testAlignmentIsByColumn() {
+        let lines = Cell.terminalLines(["node", "value", "gradient"], [["x", "-2", "-4"], ["+1", "3", "—"], ["*", "-12", "1"]])
+        XCTAssertEqual(lines, [
+            "  node  value  gradient",
+            "  ----  -----  --------",
+            "  x        -2        -4",
+            "  +1        3         —",
+            "  *       -12         1",
+        ])
+    }
+}
