@@ -41,6 +41,8 @@ public final class Notebook {
     fileprivate var unwritten: [ProgramError] = []
     private enum State { case running, finished, stopped }
     private var state = State.running
+    /// True while ``stop(reason:)`` writes the last report into the working folder.
+    private var stopping = false
     /// Guards the report, the state and the folders against the interrupt handler's thread.
     fileprivate let lock = NSRecursiveLock()
 
@@ -174,10 +176,12 @@ public final class Notebook {
     public func stop(reason: String) {
         lock.withLock {
             guard state == .running else { return }
-            state = .stopped
             let place = currentCell.isEmpty ? "" : " in cell \(currentCell)"
             report.addParagraph("✗ The run stopped\(place): \(reason)")
+            stopping = true
             _ = try? writeReport()
+            stopping = false
+            state = .stopped
             let kept = FileManager.default.fileExists(atPath: directory.path)
                 ? "\(directory.path) still holds the last complete run" : "no complete run is in \(directory.path)"
             do {
@@ -194,7 +198,8 @@ public final class Notebook {
     private func writeReport() throws -> URL {
         try lock.withLock {
             let url = workingDirectory.appendingPathComponent("report.md")
-            guard state != .finished else { return directory.appendingPathComponent("report.md") }
+            // Once the folder has moved (into place, or aside as a failure), nothing is written to the old path.
+            guard state == .running || stopping else { return directory.appendingPathComponent("report.md") }
             do {
                 try report.write(to: url.path)
             } catch {
@@ -203,6 +208,11 @@ public final class Notebook {
             return url
         }
     }
+
+    /// Where a program writes a file of its own (a checkpoint, trained weights) so that it moves into
+    /// place with the report: in the working folder while the run lasts. Say its final path
+    /// (``directory`` + `name`) to the user.
+    public func fileURL(_ name: String) -> URL { workingDirectory.appendingPathComponent(name) }
 
     /// Where a picture is written while the run lasts, and the path it will have once the run is in place.
     fileprivate func file(_ name: String) -> (writing: URL, final: URL) {

@@ -6,7 +6,7 @@ import LinearAlgebra
 import Pictures
 import Workbook
 
-/// `swift run gates`: chapter 3 as a notebook, with the Workbook's gates, graph and autograd.
+/// `swift run -c release gates`: chapter 3 as a notebook, with the Workbook's gates, graph and autograd.
 @main
 struct GatesProgram: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,8 +20,8 @@ struct GatesProgram: ParsableCommand {
             the pictures to --output. Needs no data set.
 
             Examples:
-              swift run gates
-              swift run gates --seed 3 --learning-rate 0.5
+              swift run -c release gates
+              swift run -c release gates --seed 3 --learning-rate 0.5
             """)
 
     @OptionGroup var options: ProgramOptions

@@ -233,7 +233,7 @@ struct LinearClassifierProgram: ParsableCommand {
                 })
                 let kinks = check.count - counted.count
                 if kinks > 0 {
-                    cell.say("\(kinks) of the \(check.count) entries sit on a kink: the centred difference W ± h spans a point where the loss has no derivative (\(loss == .svm ? "a hinge margin crossing 0, or " : "")|W| at 0), so the numerical value there is not a derivative and the entry is not counted.")
+                    cell.say("\(kinks) of the \(check.count) entries \(kinks == 1 ? "sits" : "sit") on a kink: the centred difference W ± h spans a point where the loss has no derivative (\(loss == .svm ? "a hinge margin crossing 0, or " : "")|W| at 0), so the numerical value there is not a derivative and the entry is not counted.")
                 }
                 let wrong = counted.filter { $0.sample.relativeError > Self.gradientTolerance }.count
                 if wrong > 0 {

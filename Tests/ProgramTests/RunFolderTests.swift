@@ -61,6 +61,8 @@ final class RunFolderTests: XCTestCase {
             .hasSuffix("✗ The run stopped in cell 2. Load CIFAR-10: CIFAR-10 not found: there is no directory at /nope."), partial)
         XCTAssertNoThrow(try second.finish(), "a stopped run cannot finish")
         XCTAssertEqual(try report(output), good)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("out").path).sorted(),
+                       ["knn", "knn.failed"], "no working folder is left behind")
     }
 
     func testACompleteRunReplacesTheWholeFolderAndTheOldFailure() throws {
