@@ -47,7 +47,13 @@ final class GradientCheckKinkTests: XCTestCase {
                                                               samples: 30, seed: seed)
                         let setting = "--loss \(loss) --reg-type \(penalty), strength \(strength), seed \(seed)"
                         for entry in check where entry.kink == nil {
-                            XCTAssertLessThan(entry.sample.relativeError, LinearClassifierProgram.gradientTolerance, "\(setting): \(entry.sample)")
+                            XCTAssertTrue(entry.agrees, "\(setting): \(entry.sample)")
+                        }
+                        // The bias row's SVM gradient is exactly 0 here (balanced labels, every margin active):
+                        // its relative error is rounding over the floor 1e-8, not a wrong gradient.
+                        if loss == .svm, strength == 0, let bias = check.first(where: { $0.sample.row == 48 }) {
+                            XCTAssertEqual(bias.sample.analytic, 0, accuracy: 1e-12, setting)
+                            XCTAssertTrue(bias.agrees, "\(setting): \(bias.sample)")
                         }
                         let onZero = check.filter { abs(w[$0.sample.row, $0.sample.column]) <= 1e-5 }
                         if strength > 0 && penalty != .l2 {
@@ -68,14 +74,17 @@ final class GradientCheckKinkTests: XCTestCase {
         let (x, y) = data()
         let program = try program(.svm, .l2)
         let naive = program.lossFunctions.naive
-        let w = weights(seed: 5)
+        let w = weights(seed: 5) * 100       // scores of a few units: margins on both sides of 0
         let dW: Matrix
         do { dW = try naive(w, x, y, 0, .l2).dW } catch is NotImplemented { throw XCTSkip("needs the reference losses (WORKBOOK=solutions)") }
         let check = try program.checkGradient(of: naive, at: w, analytic: dW, x: x, y: y, strength: 0, samples: 60, seed: 1, step: 3e-3)
         let kinks = check.filter { $0.kink == "a hinge margin at 0" }
         XCTAssertGreaterThan(kinks.count, 0, "a step of 3e-3 moves margins by up to 0.4: some cross 0")
         XCTAssertLessThan(kinks.count, check.count)
-        for entry in check where entry.kink == nil { XCTAssertLessThan(entry.sample.relativeError, 1e-7, "\(entry.sample)") }
+        XCTAssertTrue(kinks.contains { !$0.agrees }, "a kink is what breaks the centred difference: \(kinks.map(\.sample))")
+        for entry in check where entry.kink == nil {
+            XCTAssertTrue(entry.sample.relativeError < 1e-7 || entry.agrees, "\(entry.sample)")
+        }
     }
 
     /// Not counting kinks hides no mistake: a gradient twice too large fails on the entries away from kinks.
@@ -91,7 +100,7 @@ final class GradientCheckKinkTests: XCTestCase {
             }
             let check = try program.checkGradient(of: naive, at: w, analytic: dW * 2, x: x, y: y, strength: program.firstStrength,
                                                   samples: 20, seed: 3)
-            let wrong = check.filter { $0.kink == nil && $0.sample.relativeError > LinearClassifierProgram.gradientTolerance }
+            let wrong = check.filter { $0.kink == nil && !$0.agrees }
             XCTAssertGreaterThan(wrong.count, 10, "\(loss): \(check.map(\.sample))")
         }
     }
