@@ -270,7 +270,7 @@ struct LinearClassifierProgram: ParsableCommand {
     }
 
     /// One SGD run with --learning-rate and the first strength: the loss curve and the accuracies.
-    private func trainOnce(_ notebook: Notebook, _ data: PreparedData) throws -> TrainedModel? {
+    func trainOnce(_ notebook: Notebook, _ data: PreparedData) throws -> TrainedModel? {
         try notebook.cell("Minibatch SGD") { cell -> TrainedModel? in
             cell.say("Learning rate \(format(learningRate)), \(regularization) regularization at strength \(format(firstStrength)), \(iterations) iterations of \(batchSize) images (\(String(format: "%.1f", Double(iterations * batchSize) / Double(data.train.count))) epochs).")
             let run = try train(data, learningRate: learningRate, strength: firstStrength, seed: options.seed &+ 4) { iteration, value in
@@ -294,7 +294,7 @@ struct LinearClassifierProgram: ParsableCommand {
     }
 
     /// Trains one model per log-uniform (learning rate, strength) sample and keeps the best on validation.
-    private func searchHyperparameters(_ notebook: Notebook, _ data: PreparedData) throws -> SearchOutcome {
+    func searchHyperparameters(_ notebook: Notebook, _ data: PreparedData) throws -> SearchOutcome {
         guard searchSize > 0 else { return .notRun }
         return try notebook.cell("Search over learning rate and regularization strength") { cell -> SearchOutcome in
             let (lrLow, lrHigh) = (learningRateRange[0], learningRateRange[1])
