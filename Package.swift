@@ -82,7 +82,7 @@ let package = Package(
             name: "Workbook",
             dependencies: ["LinearAlgebra", "GradientCheck", "Training"],
             path: workbookTrack,
-            exclude: workbookTrack == "Exercises" ? ["README.md", "Guides"] : [],
+            exclude: workbookTrack == "Exercises" ? ["README.md", "Guides", "04-neural-networks/README.md"] : [],
             swiftSettings: workbookSettings),
 
         // Programs: thin executables over the libraries, sharing their flags and notebook cells.

@@ -36,7 +36,7 @@ public struct StepDecay: LearningRateSchedule, Sendable {
     public func rate(epoch: Int) throws -> Double {
         try checkSchedule(epoch: epoch, every: every)
         // Integer division gives ⌊epoch / every⌋; Foundation.pow(factor, Double(steps)).
-        throw NotImplemented()
+        throw NotImplemented(function: "StepDecay.rate(epoch:)")
     }
 
     /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
@@ -64,7 +64,7 @@ public struct ExponentialDecay: LearningRateSchedule, Sendable {
     public func rate(epoch: Int) throws -> Double {
         try checkSchedule(epoch: epoch, every: 1)
         // Foundation.exp of -k times the epoch (as a Double).
-        throw NotImplemented()
+        throw NotImplemented(function: "ExponentialDecay.rate(epoch:)")
     }
 
     /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
@@ -92,7 +92,7 @@ public struct InverseTimeDecay: LearningRateSchedule, Sendable {
     public func rate(epoch: Int) throws -> Double {
         try checkSchedule(epoch: epoch, every: 1)
         // One division; t is the epoch.
-        throw NotImplemented()
+        throw NotImplemented(function: "InverseTimeDecay.rate(epoch:)")
     }
 
     /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if

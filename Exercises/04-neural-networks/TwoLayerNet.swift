@@ -80,7 +80,7 @@ public struct TwoLayerNet: TrainableModel, Sendable {
         // Add reg * (sum of W1² + sum of W2²) to the loss (w.flatMatrix.squared.sum()).
         // Backward, in reverse: affineBackward(dscores, ...) → dhidden, dW2, db2; affineReLUBackward → dW1, db1.
         // Add 2 * reg * W to dW1 and dW2 (not to the biases). Return all four by name.
-        throw NotImplemented()
+        throw NotImplemented(function: "TwoLayerNet.loss(_:labels:)")
     }
 
     /// Test-time class scores (the lecture's `loss(X)` without labels), shape (N, C).
@@ -88,7 +88,7 @@ public struct TwoLayerNet: TrainableModel, Sendable {
     /// - Throws: ``NeuralNetworkError`` for a missing parameter or shapes that do not fit.
     public func scores(_ x: Tensor) throws -> Tensor {
         // The parameters from namedParameters(); the forward half of loss(_:labels:): affineReLUForward, then affineForward; drop the caches.
-        throw NotImplemented()
+        throw NotImplemented(function: "TwoLayerNet.scores(_:)")
     }
 
     /// W1, b1, W2, b2, or an error naming the first one missing (given).

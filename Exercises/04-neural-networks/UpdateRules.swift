@@ -23,7 +23,7 @@ public struct SGD: UpdateRule, Sendable {
     public mutating func update(_ w: inout Tensor, gradient dw: Tensor, learningRate: Double) throws {
         try checkSameShape(w, dw, "SGD.update", ("w", "dw"))
         // w.flatMatrix - learningRate * dw.flatMatrix, read back as w.shape.
-        throw NotImplemented()
+        throw NotImplemented(function: "SGD.update(_:gradient:learningRate:)")
     }
 }
 
@@ -50,7 +50,7 @@ public struct SGDMomentum: UpdateRule, Sendable {
         try checkSameShape(w, v, "SGDMomentum.update", ("w", "velocity"))
         // On matrices (v.flatMatrix, dw.flatMatrix, w.flatMatrix): the new velocity momentum * v -
         // learningRate * dw, stored in `velocity` (as a Tensor of w.shape); then w + velocity.
-        throw NotImplemented()
+        throw NotImplemented(function: "SGDMomentum.update(_:gradient:learningRate:)")
     }
 }
 
@@ -77,7 +77,7 @@ public struct NesterovMomentum: UpdateRule, Sendable {
         try checkSameShape(w, v, "NesterovMomentum.update", ("w", "velocity"))
         // Keep the old velocity (v above), compute the new one as for SGDMomentum and store it, then
         // w - momentum * old + (1 + momentum) * new.
-        throw NotImplemented()
+        throw NotImplemented(function: "NesterovMomentum.update(_:gradient:learningRate:)")
     }
 }
 
@@ -103,7 +103,7 @@ public struct AdaGrad: UpdateRule, Sendable {
         try checkSameShape(w, cache, "AdaGrad.update", ("w", "squaredGradients"))
         // cache + dw * dw (store it in squaredGradients), then w - learningRate * dw / (sqrt(cache) + epsilon),
         // with the new cache, elementwise.
-        throw NotImplemented()
+        throw NotImplemented(function: "AdaGrad.update(_:gradient:learningRate:)")
     }
 }
 
@@ -133,7 +133,7 @@ public struct RMSProp: UpdateRule, Sendable {
         let cache = squaredGradients ?? Tensor(shape: w.shape)
         try checkSameShape(w, cache, "RMSProp.update", ("w", "squaredGradients"))
         // As AdaGrad, but the new cache is decayRate * cache + (1 - decayRate) * dw * dw.
-        throw NotImplemented()
+        throw NotImplemented(function: "RMSProp.update(_:gradient:learningRate:)")
     }
 }
 
@@ -181,6 +181,6 @@ public struct Adam: UpdateRule, Sendable {
         // t += 1 first. Then the two moments from m0 and v0 (store them in m and v), the bias-corrected
         // mHat = m / (1 - pow(beta1, Double(t))) and vHat likewise with beta2, and
         // w - learningRate * mHat / (sqrt(vHat) + epsilon).
-        throw NotImplemented()
+        throw NotImplemented(function: "Adam.update(_:gradient:learningRate:)")
     }
 }

@@ -40,6 +40,6 @@ public enum WeightInitialization: Sendable, Equatable {
         // The standard deviation: scale, 1 / sqrt(fanIn) or 1 / sqrt(fanIn / 2) (in Double: fanIn / 2 is
         // an integer division in Int). Then Tensor.gaussian([fanIn, fanOut], standardDeviation: ...,
         // using: &generator).
-        throw NotImplemented()
+        throw NotImplemented(function: "WeightInitialization.weights(fanIn:fanOut:using:)")
     }
 }
