@@ -5,11 +5,11 @@ import GradientCheck
 // Chapter 4: activation functions, each a forward/backward pair on tensors of any shape.
 //
 // A nonlinearity between two affine layers is what makes a net more than a linear classifier (two
-// affine layers in a row are one affine layer). The lecture's list, with what each one fixes:
-//   sigmoid σ(x) = 1 / (1 + e^-x): saturates (σ' ≈ 0 for |x| large), outputs not zero-centred;
-//   tanh: zero-centred, but still saturates;
-//   ReLU max(0, x): no saturation for x > 0, cheap; a unit whose input stays negative is "dead";
-//   leaky ReLU max(0.01 x, x): never dies;
+// affine layers in a row are one affine layer). The lecture's list:
+//   sigmoid σ(x) = 1 / (1 + e^-x), squashing into (0, 1) (inline question 1 asks for its problems);
+//   tanh, squashing into (-1, 1): 2 σ(2x) - 1;
+//   ReLU max(0, x): cheap, and it does not saturate for x > 0 (inline question 3 asks what a dead one is);
+//   leaky ReLU max(0.01 x, x): keeps a small gradient for x < 0;
 //   ELU: x for x > 0, alpha (e^x - 1) below, negative outputs that saturate smoothly;
 //   maxout max(x w1 + b1, x w2 + b2): generalises ReLU and leaky ReLU, at twice the parameters.
 // At a kink (x = 0 exactly) the workbook takes the derivative from the left-hand piece: ReLU's

@@ -4,12 +4,11 @@ import GradientCheck
 
 // Chapter 4: weight initialization, the lecture's three choices for a layer's (fanIn, fanOut) weights.
 //
-// All-zero weights fail: every unit of a layer computes the same output and gets the same gradient, so
-// they stay identical (the symmetry is never broken). Random weights break it, and their scale decides
-// whether the activations of a deep net survive: with 0.01 · randn each tanh layer shrinks them until
-// the gradients vanish; with 1 · randn the units saturate at ±1; dividing by √fanIn keeps the variance
-// of a layer's output equal to its input's (Xavier), and ReLU, which zeroes half of its inputs, needs
-// twice that variance (He).
+// Why the weights cannot all start at 0 is inline question 2. Random weights are the answer, and their
+// scale decides whether the activations of a deep net survive: with 0.01 · randn each tanh layer
+// shrinks them until the gradients vanish; with 1 · randn the units saturate at ±1; dividing by √fanIn
+// keeps the variance of a layer's output equal to its input's (Xavier), and ReLU, which zeroes half of
+// its inputs, needs twice that variance (He).
 // Sources: the lecture "Training Neural Networks I" (weight initialization); Glorot & Bengio 2010
 // (Xavier), He, Zhang, Ren & Sun 2015 (He, "Delving deep into rectifiers").
 
