@@ -297,15 +297,15 @@ extension NeuralNetworkTests {
         let cases: [(WeightInitialization, Double, String)] = [
             (.smallRandom(), 0.01, "smallRandom() draws 0.01 * randn"),
             (.smallRandom(scale: 0.5), 0.5, "smallRandom(scale:) uses its scale"),
-            (.xavier, 1 / 50.0.squareRoot(), "Xavier is randn / sqrt(fanIn)"),
-            (.he, 1 / 25.0.squareRoot(), "He is randn / sqrt(fanIn / 2), in Double"),
+            (.xavier, 1 / 51.0.squareRoot(), "Xavier is randn / sqrt(fanIn)"),
+            (.he, 1 / 25.5.squareRoot(), "He is randn / sqrt(fanIn / 2), in Double (51 / 2 is 25.5)"),
         ]
         for (initialization, scale, hint) in cases {
             var generator = SeededGenerator(seed: 70)
-            let weights = try attempt { try initialization.weights(fanIn: 50, fanOut: 7, using: &generator) }
+            let weights = try attempt { try initialization.weights(fanIn: 51, fanOut: 7, using: &generator) }
             var reference = SeededGenerator(seed: 70)
-            let expected = NetReference.map(Tensor.gaussian([50, 7], using: &reference)) { $0 * scale }
-            expectTensor(weights, matches: expected, tolerance: 1e-15, "WeightInitialization", "\(initialization) weights for fanIn 50, fanOut 7",
+            let expected = NetReference.map(Tensor.gaussian([51, 7], using: &reference)) { $0 * scale }
+            expectTensor(weights, matches: expected, tolerance: 1e-15, "WeightInitialization", "\(initialization) weights for fanIn 51, fanOut 7",
                          hint: hint + "; draw Tensor.gaussian([fanIn, fanOut]) from the generator passed in")
             expectEqual(generator.next(), reference.next(), "WeightInitialization", "the generator's next draw after \(initialization)",
                         hint: "draw exactly fanIn * fanOut numbers from the generator argument (inout), no new generator")

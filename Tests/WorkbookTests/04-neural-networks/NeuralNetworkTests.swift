@@ -219,6 +219,20 @@ final class NeuralNetworkTests: XCTestCase {
         expectTensor(tie.db1, matches: db, tolerance: 1e-12, "maxoutBackward", "db1 when the pieces tie")
     }
 
+    func test_maxoutForward_tieGoesToTheFirstPiece() throws {
+        // Two equal pieces tie everywhere: the cache must send every gradient to the first one.
+        let x = R.tensor([3, 4], -1, 1), w = R.tensor([4, 2], -0.5, 0.5), b = R.tensor([2], 0, 1)
+        let (out, cache) = try attempt { try maxoutForward(x, w, b, w, b) }
+        expectTensor(out, matches: R.affine(x, w, b), tolerance: 1e-12, "maxoutForward", "out when both pieces are equal")
+        let dout = R.tensor([3, 2], 1, 2)
+        let tie = try attempt { try maxoutBackward(dout, cache: cache) }
+        let db = Tensor(shape: [2], (0 ..< 2).map { j in (0 ..< 3).reduce(0.0) { $0 + dout[$1, j] } })
+        expectTensor(tie.db1, matches: db, tolerance: 1e-12, "maxoutForward", "db1 from your forward's cache when the pieces tie",
+                     hint: "on a tie the first piece counts as the larger: firstWins is 1 where z1 >= z2")
+        expectTensor(tie.db2, matches: Tensor(shape: [2]), tolerance: 0, "maxoutForward", "db2 from your forward's cache when the pieces tie",
+                     hint: "on a tie the first piece counts as the larger: firstWins is 1 where z1 >= z2")
+    }
+
     // MARK: Loss layers
 
     func test_softmaxLoss_zeroScoresGiveLnC() throws {
