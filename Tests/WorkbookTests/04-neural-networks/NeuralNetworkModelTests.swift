@@ -29,6 +29,9 @@ extension NeuralNetworkTests {
         let scores = try attempt { try net.scores(x) }
         expectTensor(scores, matches: NetReference.twoLayerScores(net.parameters, x), tolerance: 1e-10, "TwoLayerNet",
                      "scores(x) of the linspace net (N = 3, C = 7)", hint: "scores = ReLU(x W1 + b1) W2 + b2: affineReLUForward, then affineForward")
+        let images = try attempt { try net.scores(x.reshaped([3, 5, 1])) }
+        expectTensor(images, matches: scores, tolerance: 0, "TwoLayerNet", "scores(x) for x of shape (3, 5, 1)",
+                     hint: "an input of shape (N, d1, …, dk) is flattened to (N, D): pass x to the affine layer as it is")
     }
 
     func test_TwoLayerNet_lossOnLinspaceNet() throws {
