@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Training"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
         // The programs' flags, through `@testable import` of the executables.
         .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
