@@ -63,6 +63,7 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
+        .executable(name: "two-layer-net", targets: ["two-layer-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -105,7 +106,10 @@ let package = Package(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
+        .executableTarget(
+            name: "two-layer-net",
+            dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -113,8 +117,10 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
+        // The given training code, on small models and rules of its own (the Workbook's are exercises).
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"], exclude: ["Fixtures"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net"]),
     ],
     swiftLanguageModes: [.v5]
 )
