@@ -46,7 +46,7 @@ struct TwoLayerNetProgram: ParsableCommand {
     var givenHiddenSize: Int?
 
     @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp(
-        "Passes over the training set (default: 12; 3 with --quick). 0 only evaluates the net given by --load.", valueName: "n"))
+        "Passes over the training set (default: 10; 3 with --quick). 0 only evaluates the net given by --load.", valueName: "n"))
     var givenEpochs: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Images per minibatch; each epoch is a fresh permutation of the training set.")
@@ -76,15 +76,20 @@ struct TwoLayerNetProgram: ParsableCommand {
     var givenFineTrials: Int?
 
     @Option(name: .customLong("search-epochs"), parsing: .unconditional, help: ArgumentHelp(
-        "Epochs of each coarse setting; the fine stage trains twice as long (default: 3; 1 with --quick).", valueName: "n"))
+        "Epochs of each coarse setting (default: 2; 1 with --quick).", valueName: "n"))
     var givenSearchEpochs: Int?
+
+    @Option(name: .customLong("fine-epochs"), parsing: .unconditional, help: ArgumentHelp(
+        "Epochs of each fine setting: the fine stage trains longer (default: 5; 1 with --quick).", valueName: "n"))
+    var givenFineEpochs: Int?
 
     @Option(name: .long, help: ArgumentHelp("A .safetensors checkpoint to start from (W1, b1, W2, b2 of the net's shapes).", valueName: "file"))
     var load: String?
 
     @Flag(name: [.customLong("quick"), .customLong("smoke-test")], help: """
         A quick check that everything runs: 2,000 training images, hidden size 50, 3 epochs, a search of 2 + 1 settings of 1 \
-        epoch. --hidden-size, --epochs, --search-trials, --fine-trials and --search-epochs, if given, win over these numbers.
+        epoch. --hidden-size, --epochs, --search-trials, --fine-trials, --search-epochs and --fine-epochs, if given, win over \
+        these numbers.
         """)
     var quick = false
 
@@ -107,6 +112,7 @@ struct TwoLayerNetProgram: ParsableCommand {
         try requireNotNegative(searchTrials, flag: "--search-trials")
         try requireNotNegative(fineTrials, flag: "--fine-trials")
         try requirePositive(searchEpochs, flag: "--search-epochs")
+        try requirePositive(fineEpochs, flag: "--fine-epochs")
     }
 
     func run() throws {
@@ -131,10 +137,11 @@ struct TwoLayerNetProgram: ParsableCommand {
     }
 
     var hiddenSize: Int { givenHiddenSize ?? (quick ? 50 : 200) }
-    var epochs: Int { givenEpochs ?? (quick ? 3 : 12) }
+    var epochs: Int { givenEpochs ?? (quick ? 3 : 10) }
     var searchTrials: Int { givenSearchTrials ?? (quick ? 2 : 8) }
     var fineTrials: Int { givenFineTrials ?? (quick ? 1 : 3) }
-    var searchEpochs: Int { givenSearchEpochs ?? (quick ? 1 : 3) }
+    var searchEpochs: Int { givenSearchEpochs ?? (quick ? 1 : 2) }
+    var fineEpochs: Int { givenFineEpochs ?? (quick ? 1 : 5) }
 
     var outputDirectory: URL { options.outputDirectory(program: "two-layer-net", track: workbookTrack) }
     var checkpointURL: URL { outputDirectory.appendingPathComponent("two_layer_net.safetensors") }
@@ -162,7 +169,7 @@ struct TwoLayerNetProgram: ParsableCommand {
                 return Part(images: Tensor(reshaping: x, shape: [x.rows, x.cols]), labels: part.labels)
             }
             let data = PreparedData(train: prepared(split.train), validation: prepared(split.validation), test: prepared(split.test),
-                                    classNames: cifar.classNames)
+                                    classNames: cifar.classNames, channelMeans: means, channelDeviations: deviations)
             cell.table(["part", "images", "use"], [
                 ["train", "\(data.train.count)", "the Solver's minibatches"],
                 ["validation", "\(data.validation.count)", "the best epoch, the learning rate, regularization and hidden size"],
@@ -233,11 +240,14 @@ struct TwoLayerNetProgram: ParsableCommand {
             }
             solver.log = { print($0) }
             let checkpoint = checkpointURL, seed = options.seed
+            let normalisation = data.channelMeans.map { String(format: "%.6f", $0) }.joined(separator: ",") + ";"
+                + data.channelDeviations.map { String(format: "%.6f", $0) }.joined(separator: ",")
             solver.newBest = { summary, parameters in
                 try Checkpoint(tensors: parameters, metadata: [
+                    "channel_means;standard_deviations": normalisation,
                     "model": "TwoLayerNet", "hidden_size": "\(hiddenSize)", "epoch": "\(summary.epoch)",
                     "validation_accuracy": String(format: "%.4f", summary.validationAccuracy), "seed": "\(seed)",
-                    "note": "CIFAR-10 images as rows of 3,072 (C, H, W) values, each channel normalised; scores = relu(x W1 + b1) W2 + b2",
+                    "note": "CIFAR-10 images as rows of 3,072 (C, H, W) values 0-255, each channel c as (x - mean[c]) / std[c]; scores = relu(x W1 + b1) W2 + b2",
                 ]).write(to: checkpoint)
             }
             var stopped: Error?
@@ -324,7 +334,7 @@ struct TwoLayerNetProgram: ParsableCommand {
         return try notebook.cell("Hyperparameter search: random, coarse then fine") { cell -> TrainedNet? in
             let ranges = [HyperparameterSearch.Range("learning rate", 2e-3, 5e-2), HyperparameterSearch.Range("λ", 1e-4, 1e-2),
                           HyperparameterSearch.Range("hidden size", 100, 400, integer: true)]
-            cell.say("\(searchTrials) coarse settings of \(searchEpochs) epoch\(searchEpochs == 1 ? "" : "s"), then \(fineTrials) fine ones of \(2 * searchEpochs) around the best three, drawn log-uniformly: "
+            cell.say("\(searchTrials) coarse settings of \(searchEpochs) epoch\(searchEpochs == 1 ? "" : "s"), then \(fineTrials) fine ones of \(fineEpochs) around the best three, drawn log-uniformly: "
                      + ranges.map { "\($0.name) in [\(format($0.low)), \(format($0.high))]" }.joined(separator: ", ")
                      + "; \(updateRule.title), learning rate × \(format(learningRateDecay)) per epoch; the validation accuracy decides.")
             var search = HyperparameterSearch(ranges: ranges, coarseTrials: searchTrials, fineTrials: fineTrials, seed: options.seed &+ 8)
@@ -336,7 +346,7 @@ struct TwoLayerNetProgram: ParsableCommand {
                 var solver = try Solver(model: net, training: (data.train.images, data.train.labels),
                                         validation: (data.validation.images, data.validation.labels), updateRule: updateRule.rule,
                                         schedule: StepDecay(initial: rate, factor: learningRateDecay, every: 1),
-                                        epochs: trial.stage == .coarse ? searchEpochs : 2 * searchEpochs, batchSize: batchSize,
+                                        epochs: trial.stage == .coarse ? searchEpochs : fineEpochs, batchSize: batchSize,
                                         seed: options.seed &+ 100 &+ UInt64(trial.number))
                 defer {
                     let best = nets.values.map(\.validationAccuracy).max()
@@ -490,6 +500,8 @@ struct Part {
 struct PreparedData {
     let train: Part, validation: Part, test: Part
     let classNames: [String]
+    /// The training images' per-channel means and standard deviations, which the checkpoint records.
+    let channelMeans: [Double], channelDeviations: [Double]
 }
 
 /// A trained net with its best validation accuracy and the setting that made it.

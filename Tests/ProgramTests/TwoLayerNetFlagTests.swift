@@ -6,12 +6,12 @@ import XCTest
 /// impossible values are refused naming the flag and the value.
 final class TwoLayerNetFlagTests: XCTestCase {
     private func numbers(_ run: TwoLayerNetProgram) -> [Int] {
-        [run.hiddenSize, run.epochs, run.searchTrials, run.fineTrials, run.searchEpochs]
+        [run.hiddenSize, run.epochs, run.searchTrials, run.fineTrials, run.searchEpochs, run.fineEpochs]
     }
 
     func testDefaults() throws {
         let run = try TwoLayerNetProgram.parse([])
-        XCTAssertEqual(numbers(run), [200, 12, 8, 3, 3])
+        XCTAssertEqual(numbers(run), [200, 10, 8, 3, 2, 5])
         XCTAssertEqual(run.updateRule, .momentum)
         XCTAssertEqual(run.splitCounts.train, 49_000)
     }
@@ -19,13 +19,13 @@ final class TwoLayerNetFlagTests: XCTestCase {
     func testQuickFillsInTheNumbersNotGiven() throws {
         for flag in ["--quick", "--smoke-test"] {
             let run = try TwoLayerNetProgram.parse([flag])
-            XCTAssertEqual(numbers(run), [50, 3, 2, 1, 1], flag)
+            XCTAssertEqual(numbers(run), [50, 3, 2, 1, 1, 1], flag)
             XCTAssertEqual(run.splitCounts.train, 2_000, flag)
         }
         let given = try TwoLayerNetProgram.parse(["--quick", "--hidden-size", "80", "--search-trials", "0"])
-        XCTAssertEqual(numbers(given), [80, 3, 0, 1, 1])
+        XCTAssertEqual(numbers(given), [80, 3, 0, 1, 1, 1])
         let reordered = try TwoLayerNetProgram.parse(["--epochs", "7", "--smoke-test"])
-        XCTAssertEqual(numbers(reordered), [50, 7, 2, 1, 1])
+        XCTAssertEqual(numbers(reordered), [50, 7, 2, 1, 1, 1])
     }
 
     func testEveryUpdateRuleIsNamed() throws {
@@ -48,6 +48,8 @@ final class TwoLayerNetFlagTests: XCTestCase {
         expectError(["--weight-scale", "0"], "--weight-scale must be a positive number, got 0")
         expectError(["--search-trials", "-1"], "--search-trials cannot be negative, got -1")
         expectError(["--search-epochs", "0"], "--search-epochs must be positive, got 0")
+        expectError(["--fine-epochs", "-2"], "--fine-epochs must be positive, got -2")
+        expectError(["--fine-trials", "-1"], "--fine-trials cannot be negative, got -1")
         expectError(["--batch-size", "0"], "--batch-size must be positive, got 0")
     }
 
@@ -66,7 +68,7 @@ final class TwoLayerNetFlagTests: XCTestCase {
 
     func testHelpSaysWhichWins() {
         let help = TwoLayerNetProgram.helpMessage(columns: 1_000)
-        XCTAssertTrue(help.contains("--hidden-size, --epochs, --search-trials, --fine-trials and --search-epochs, if given, win"), help)
+        XCTAssertTrue(help.contains("--search-epochs and --fine-epochs, if given, win"), help)
         XCTAssertTrue(help.contains("two_layer_net.safetensors"), help)
     }
 
