@@ -71,6 +71,7 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
+        .executable(name: "two-layer-net", targets: ["two-layer-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -120,7 +121,10 @@ let package = Package(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
+        .executableTarget(
+            name: "two-layer-net",
+            dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -128,8 +132,10 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Training"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
+        // The given training code, on small models and rules of its own (the Workbook's are exercises).
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"], exclude: ["Fixtures"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net"]),
     ],
     swiftLanguageModes: [.v5]
 )
@@ -145,7 +151,7 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
     ]
