@@ -39,9 +39,9 @@ public struct StepDecay: LearningRateSchedule, Sendable {
         throw NotImplemented(function: "StepDecay.rate(epoch:)")
     }
 
-    /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
-    /// `rate(epoch:)` is not written yet or its settings are invalid.
-    public func learningRate(epoch: Int) -> Double { scheduleRate { try rate(epoch: epoch) } }
+    /// Given: ``rate(epoch:)``, for the `Solver`, which reports its error (a stub's "not implemented",
+    /// an invalid setting) and stops training.
+    public func learningRate(epoch: Int) throws -> Double { try rate(epoch: epoch) }
 }
 
 /// Exponential decay: lr(epoch) = initial · e^(−k · epoch).
@@ -67,9 +67,9 @@ public struct ExponentialDecay: LearningRateSchedule, Sendable {
         throw NotImplemented(function: "ExponentialDecay.rate(epoch:)")
     }
 
-    /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
-    /// `rate(epoch:)` is not written yet or its settings are invalid.
-    public func learningRate(epoch: Int) -> Double { scheduleRate { try rate(epoch: epoch) } }
+    /// Given: ``rate(epoch:)``, for the `Solver`, which reports its error (a stub's "not implemented",
+    /// an invalid setting) and stops training.
+    public func learningRate(epoch: Int) throws -> Double { try rate(epoch: epoch) }
 }
 
 /// 1/t decay: lr(epoch) = initial / (1 + k · epoch).
@@ -95,9 +95,9 @@ public struct InverseTimeDecay: LearningRateSchedule, Sendable {
         throw NotImplemented(function: "InverseTimeDecay.rate(epoch:)")
     }
 
-    /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
-    /// `rate(epoch:)` is not written yet or its settings are invalid.
-    public func learningRate(epoch: Int) -> Double { scheduleRate { try rate(epoch: epoch) } }
+    /// Given: ``rate(epoch:)``, for the `Solver`, which reports its error (a stub's "not implemented",
+    /// an invalid setting) and stops training.
+    public func learningRate(epoch: Int) throws -> Double { try rate(epoch: epoch) }
 }
 
 // MARK: - Given helpers
@@ -109,16 +109,5 @@ func checkSchedule(epoch: Int, every: Int) throws {
     }
     guard epoch >= 0 else {
         throw NeuralNetworkError.invalidSetting(name: "epoch", value: "\(epoch)", requirement: "at least 0")
-    }
-}
-
-/// The protocol's `learningRate(epoch:)` cannot throw, so a schedule the program cannot use stops it
-/// with the reason ("not implemented: rate(epoch:) in Exercises/…"); a program that would rather report
-/// it as an error calls `rate(epoch: 0)` before training.
-func scheduleRate(_ rate: () throws -> Double) -> Double {
-    do {
-        return try rate()
-    } catch {
-        fatalError("learning-rate schedule: \(error)")
     }
 }

@@ -38,9 +38,9 @@ public struct StepDecay: LearningRateSchedule, Sendable {
         return initial * Foundation.pow(factor, Double(epoch / every))
     }
 
-    /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
-    /// `rate(epoch:)` is not written yet or its settings are invalid.
-    public func learningRate(epoch: Int) -> Double { scheduleRate { try rate(epoch: epoch) } }
+    /// Given: ``rate(epoch:)``, for the `Solver`, which reports its error (a stub's "not implemented",
+    /// an invalid setting) and stops training.
+    public func learningRate(epoch: Int) throws -> Double { try rate(epoch: epoch) }
 }
 
 /// Exponential decay: lr(epoch) = initial · e^(−k · epoch).
@@ -65,9 +65,9 @@ public struct ExponentialDecay: LearningRateSchedule, Sendable {
         return initial * Foundation.exp(-k * Double(epoch))
     }
 
-    /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
-    /// `rate(epoch:)` is not written yet or its settings are invalid.
-    public func learningRate(epoch: Int) -> Double { scheduleRate { try rate(epoch: epoch) } }
+    /// Given: ``rate(epoch:)``, for the `Solver`, which reports its error (a stub's "not implemented",
+    /// an invalid setting) and stops training.
+    public func learningRate(epoch: Int) throws -> Double { try rate(epoch: epoch) }
 }
 
 /// 1/t decay: lr(epoch) = initial / (1 + k · epoch).
@@ -92,9 +92,9 @@ public struct InverseTimeDecay: LearningRateSchedule, Sendable {
         return initial / (1 + k * Double(epoch))
     }
 
-    /// Given: ``rate(epoch:)``, for the `Solver`. Stops the program, naming the exercise, if
-    /// `rate(epoch:)` is not written yet or its settings are invalid.
-    public func learningRate(epoch: Int) -> Double { scheduleRate { try rate(epoch: epoch) } }
+    /// Given: ``rate(epoch:)``, for the `Solver`, which reports its error (a stub's "not implemented",
+    /// an invalid setting) and stops training.
+    public func learningRate(epoch: Int) throws -> Double { try rate(epoch: epoch) }
 }
 
 // MARK: - Given helpers
@@ -106,16 +106,5 @@ func checkSchedule(epoch: Int, every: Int) throws {
     }
     guard epoch >= 0 else {
         throw NeuralNetworkError.invalidSetting(name: "epoch", value: "\(epoch)", requirement: "at least 0")
-    }
-}
-
-/// The protocol's `learningRate(epoch:)` cannot throw, so a schedule the program cannot use stops it
-/// with the reason ("not implemented: rate(epoch:) in Exercises/…"); a program that would rather report
-/// it as an error calls `rate(epoch: 0)` before training.
-func scheduleRate(_ rate: () throws -> Double) -> Double {
-    do {
-        return try rate()
-    } catch {
-        fatalError("learning-rate schedule: \(error)")
     }
 }

@@ -123,7 +123,7 @@ public struct Solver<Model: TrainableModel> {
         let perEpoch = iterationsPerEpoch
         var firstLoss: Double?
         for epoch in 0 ..< epochs {
-            let learningRate = schedule.learningRate(epoch: epoch)
+            let learningRate = try schedule.learningRate(epoch: epoch)
             let order = generator.permutation(trainingLabels.count)
             let start = Date()
             var epochLossSum = 0.0

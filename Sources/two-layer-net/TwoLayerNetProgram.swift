@@ -117,7 +117,7 @@ struct TwoLayerNetProgram: ParsableCommand {
 
     func run() throws {
         let notebook = try Notebook(title: "Chapter 4 · a two-layer neural network", program: "two-layer-net", track: workbookTrack,
-                                    options: options, chapterTests: "NeuralNetworkTests")
+                                    options: options, chapterTests: "NeuralNetworkTests", preset: quick ? "quick" : nil)
         guard let data = try loadData(notebook) else { return try notebook.finish() }
         try sanityChecks(notebook, data)
         let trained = try trainDefault(notebook, data)
@@ -143,8 +143,8 @@ struct TwoLayerNetProgram: ParsableCommand {
     var searchEpochs: Int { givenSearchEpochs ?? (quick ? 1 : 2) }
     var fineEpochs: Int { givenFineEpochs ?? (quick ? 1 : 5) }
 
-    var outputDirectory: URL { options.outputDirectory(program: "two-layer-net", track: workbookTrack) }
-    var checkpointURL: URL { outputDirectory.appendingPathComponent("two_layer_net.safetensors") }
+    /// The checkpoint's file name; it is written into the run's folder (`Notebook.fileURL`).
+    static let checkpointName = "two_layer_net.safetensors"
 
     /// A fresh net of the given size, seeded from --seed.
     func makeNet(hiddenSize: Int, weightScale: Double, reg: Double, seed: UInt64) throws -> TwoLayerNet {
@@ -228,7 +228,7 @@ struct TwoLayerNetProgram: ParsableCommand {
                 }
             }
             let setting = "hidden size \(hiddenSize), \(updateRule.title), learning rate \(format(learningRate)) × \(format(learningRateDecay)) per epoch, λ \(format(reg)), weight scale \(format(weightScale))"
-            cell.say("\(setting); \(epochs) epochs of \(data.train.count / batchSize) minibatches of \(batchSize). The best epoch's parameters are written to \(checkpointURL.lastPathComponent) as soon as they appear.")
+            cell.say("\(setting); \(epochs) epochs of \(data.train.count / batchSize) minibatches of \(batchSize). The best epoch's parameters are written to \(Self.checkpointName) as soon as they appear.")
             var solver = try Solver(model: net, training: (data.train.images, data.train.labels),
                                     validation: (data.validation.images, data.validation.labels),
                                     updateRule: updateRule.rule, schedule: StepDecay(initial: learningRate, factor: learningRateDecay, every: 1),
@@ -239,7 +239,7 @@ struct TwoLayerNetProgram: ParsableCommand {
                 progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
             }
             solver.log = { print($0) }
-            let checkpoint = checkpointURL, seed = options.seed
+            let checkpoint = notebook.fileURL(Self.checkpointName), seed = options.seed
             let normalisation = data.channelMeans.map { String(format: "%.6f", $0) }.joined(separator: ",") + ";"
                 + data.channelDeviations.map { String(format: "%.6f", $0) }.joined(separator: ",")
             solver.newBest = { summary, parameters in
@@ -399,9 +399,9 @@ struct TwoLayerNetProgram: ParsableCommand {
             })
             cell.say("The net is chosen by its validation accuracy; its test accuracy (\(data.test.count) images) estimates how it does on new images. The course asks for more than 0.48 on validation.")
             if chosen.0 == "the search" {
-                let url = outputDirectory.appendingPathComponent("search_best.safetensors")
+                let url = notebook.fileURL("search_best.safetensors")
                 try Checkpoint(tensors: chosen.1.net.parameters, metadata: ["model": "TwoLayerNet", "setting": chosen.1.setting]).write(to: url)
-                cell.say("The search's best net is written to \(url.path).")
+                cell.say("The search's best net is written to \(notebook.directory.appendingPathComponent(url.lastPathComponent).path).")
             }
         }
     }
@@ -453,9 +453,9 @@ struct TwoLayerNetProgram: ParsableCommand {
                 var plot = LinePlot(title: "Activations per layer: \(experiment.title)", xLabel: "activation", yLabel: "fraction of units")
                 var column: [String] = []
                 for layer in 1 ... layers {
-                    let w = experiment.initialization.weights(fanIn: width, fanOut: width, using: &rng)
+                    let w = try experiment.initialization.weights(fanIn: width, fanOut: width, using: &rng)
                     let z = Tensor(reshaping: matmul(Matrix(reshaping: h, rows: n, cols: width), Matrix(reshaping: w, rows: width, cols: width)), shape: [n, width])
-                    h = experiment.relu ? reluForward(z).out : tanhForward(z).out
+                    h = experiment.relu ? try reluForward(z).out : try tanhForward(z).out
                     let values = h.storage
                     let mean = values.reduce(0, +) / Double(values.count)
                     let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()

@@ -269,7 +269,7 @@ extension NeuralNetworkTests {
             expectClose(rate, expected, tolerance: 1e-15, "StepDecay", "the rate at epoch \(epoch) (initial 0.1, factor 0.5, every 3)",
                         hint: "initial * factor^(epoch / every) with integer division: the rate changes at epochs 3, 6, 9, …")
         }
-        expectClose(schedule.learningRate(epoch: 6), 0.025, tolerance: 1e-15, "StepDecay", "learningRate(epoch: 6)")
+        expectClose(try schedule.learningRate(epoch: 6), 0.025, tolerance: 1e-15, "StepDecay", "learningRate(epoch: 6)")
         XCTAssertThrowsError(try StepDecay(initial: 0.1, factor: 0.5, every: 0).rate(epoch: 1), "every = 0")
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import LinearAlgebra
 
-// Given code (the same in Exercises/ and Solutions/): the errors of chapter 4's layers, models and
+// Given code of chapter 4 (Exercises/04-neural-networks), used by chapters 5 and 6 too: the errors of the layers, models and
 // optimisers, the checks that throw them, and the views of a `Tensor` as a `Matrix` that the layers
 // compute with. `Tensor` holds the shapes; `Matrix` has the arithmetic (`+`, `*`, `exp`, `maximum`,
 // `sum(axis:)`, `matmul`), and the two convert without copying.
@@ -39,7 +39,7 @@ public enum NeuralNetworkError: Error, Equatable, CustomStringConvertible, Senda
 // MARK: - Checks
 
 /// Throws unless `a` and `b` have the same shape.
-func checkSameShape(_ a: Tensor, _ b: Tensor, _ operation: String, _ names: (String, String)) throws {
+public func checkSameShape(_ a: Tensor, _ b: Tensor, _ operation: String, _ names: (String, String)) throws {
     guard a.shape == b.shape else {
         throw NeuralNetworkError.shapeMismatch(operation: operation,
                                                expected: "\(names.1) of the shape of \(names.0) \(a.shapeDescription)",
@@ -48,7 +48,7 @@ func checkSameShape(_ a: Tensor, _ b: Tensor, _ operation: String, _ names: (Str
 }
 
 /// Throws unless `scores` is (N, C) with N >= 1 and `labels` holds N labels in 0 ..< C.
-func checkScoresAndLabels(_ scores: Tensor, _ labels: [Int], _ operation: String) throws {
+public func checkScoresAndLabels(_ scores: Tensor, _ labels: [Int], _ operation: String) throws {
     guard scores.rank == 2 else {
         throw NeuralNetworkError.shapeMismatch(operation: operation, expected: "scores of shape (N, C)",
                                                actual: scores.shapeDescription)
@@ -64,7 +64,7 @@ func checkScoresAndLabels(_ scores: Tensor, _ labels: [Int], _ operation: String
 }
 
 /// Throws unless x (N, d1, …, dk), w (D, M) with D = d1 ⋯ dk, and b of M entries fit an affine layer.
-func checkAffineInputs(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ operation: String) throws {
+public func checkAffineInputs(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ operation: String) throws {
     guard x.rank >= 1, w.rank == 2 else {
         throw NeuralNetworkError.shapeMismatch(operation: operation, expected: "x (N, d1, …, dk) and w (D, M)",
                                                actual: "x \(x.shapeDescription) and w \(w.shapeDescription)")
@@ -87,14 +87,14 @@ func checkAffineInputs(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ operation: Strin
 extension Tensor {
     /// The batch as an (N, D) matrix: the first dimension kept, the others flattened (D = d1 ⋯ dk;
     /// D = 1 for a 1-D tensor).
-    var batchMatrix: Matrix {
+    public var batchMatrix: Matrix {
         let n = shape.first ?? 1
         return Matrix(reshaping: self, rows: n, cols: n == 0 ? 0 : count / n)
     }
 
     /// All the entries as a (1, count) row, for elementwise arithmetic on any shape.
-    var flatMatrix: Matrix { Matrix(reshaping: self, rows: 1, cols: count) }
+    public var flatMatrix: Matrix { Matrix(reshaping: self, rows: 1, cols: count) }
 
     /// The entries of `matrix` read as `shape`.
-    init(_ matrix: Matrix, shape: [Int]) { self.init(reshaping: matrix, shape: shape) }
+    public init(_ matrix: Matrix, shape: [Int]) { self.init(reshaping: matrix, shape: shape) }
 }
