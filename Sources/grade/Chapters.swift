@@ -127,7 +127,7 @@ struct Chapter {
                     let exercise = stoppedAt.flatMap { frame in exercises.first { frame.names($0) } } ?? ChapterResult.exercise(of: started)
                     for test in tests where outcomes[test] == nil && ChapterResult.exercise(of: test) == exercise {
                         outcomes[test] = .notRun("timed out in \(started)")
-                        progress?.notRun(test, why: "timed out in \(started)")
+                        progress?.notRun(test, index: outcomes.count, of: tests.count, why: "timed out in \(started)")
                     }
                 }
             }
@@ -147,7 +147,7 @@ protocol GradeProgress: AnyObject {
     func started(_ test: String, index: Int, of count: Int)
     func finished(_ test: String, event: String, seconds: Double?)
     func stopped(_ test: String, outcome: TestOutcome)
-    func notRun(_ test: String, why: String)
+    func notRun(_ test: String, index: Int, of count: Int, why: String)
 }
 
 /// Prints the progress lines on standard output, each test's name as it starts (so that a long or endless
@@ -171,9 +171,9 @@ final class PrintedProgress: GradeProgress {
         if case let .crashed(why) = outcome { end("crashed: " + why) }
     }
 
-    func notRun(_ test: String, why: String) {
+    func notRun(_ test: String, index: Int, of count: Int, why: String) {
         close()
-        print("  \(test): not run: \(why)")
+        print("  [\(index)/\(count)] \(test): not run: \(why)")
     }
 
     private func end(_ text: String) {
@@ -283,7 +283,7 @@ enum GradeError: Error, CustomStringConvertible, Equatable {
         var seen = Set<String>()
         let messages = lines.filter { !$0.contains("Invalid manifest") && $0.hasPrefix("error: ") && seen.insert($0).inserted }
             .map { String($0.dropFirst("error: ".count)) }
-            .filter { !$0.hasPrefix("no tests found") }
+            .filter { !$0.hasPrefix("no tests found") && !$0.hasPrefix("ExitCode(") }   // SwiftPM's own lines
         return messages.isEmpty ? ["(no message; run `swift build` to see SwiftPM's output)"] : messages
     }
 

@@ -23,9 +23,9 @@ struct Grade: ParsableCommand {
               swift run grade                     every chapter
               swift run grade --chapter knn       chapter 1 only (also: --chapter 1)
               swift run grade --verbose           with every failure message and hint
-              swift run grade --time-limit 30     stop an endless loop after 30 s instead of 120
-              swift run grade --json /autograder/results/results.json    for Gradescope
-              swift run grade --junit out/grade.xml                       for GitHub Classroom and CI
+              swift run grade --time-limit 30     stop an endless loop after 30 s, not 120
+              swift run grade --json results.json Gradescope's autograder results
+              swift run grade --junit grade.xml   JUnit XML, for GitHub Classroom and CI
             """)
 
     @Option(name: .long, help: "Grade one chapter only: its number (1), its program name (knn) or its suite (KNNTests).")

@@ -104,7 +104,7 @@ final class RecordedProgress: GradeProgress {
     func started(_ test: String, index: Int, of count: Int) { events.append("[\(index)/\(count)] \(test)") }
     func finished(_ test: String, event: String, seconds: Double?) { events.append("\(test) \(event)") }
     func stopped(_ test: String, outcome: TestOutcome) { events.append("\(test) stopped") }
-    func notRun(_ test: String, why: String) { events.append("\(test) not run: \(why)") }
+    func notRun(_ test: String, index: Int, of count: Int, why: String) { events.append("[\(index)/\(count)] \(test) not run: \(why)") }
 }
 
 /// Chapter 1's tests in their declared order, as the scorecard groups them.

@@ -57,7 +57,7 @@ final class GradeRunTests: XCTestCase {
         XCTAssertNil(fake.starts[looping[1]], "the exercise's second test is not run after the first timed out")
         XCTAssertEqual(fake.starts.values.max(), 1)
         for test in knnTests where !looping.contains(test) { XCTAssertEqual(outcomes[test], .passed, test) }
-        XCTAssertTrue(progress.events.contains("\(looping[1]) not run: timed out in \(looping[0])"), "\(progress.events)")
+        XCTAssertTrue(progress.events.contains("[5/13] \(looping[1]) not run: timed out in \(looping[0])"), "\(progress.events)")
     }
 
     /// A loop reached through another exercise: the runtime's backtrace (on SIGQUIT) says where it
@@ -127,6 +127,21 @@ final class GradeRunTests: XCTestCase {
         XCTAssertTrue(stuck.timedOut)
         XCTAssertLessThan(Date().timeIntervalSince(begun), 10, "stopped at the limit, not after the 30 s sleep")
     }
+
+    /// A stopped test process is first asked for its backtrace (SIGQUIT, which the Swift runtime answers
+    /// with the stopped thread's frames and "Backtrace took …"), and killed as soon as it has printed it,
+    /// not after the whole grace period. Here a shell stands in for the test process.
+    func testTheRealRunnerWaitsForTheBacktraceOnly() throws {
+        let child = #"trap 'echo "Thread 0 crashed:"; echo "Backtrace took 0.01s"' QUIT; echo "Test Case 'S.test_1' started at now"; while :; do sleep 0.1; done"#
+        let runner = SwiftPM(command: ["sh", "-c"])
+        let limit = TimeLimit(seconds: 1) { $0.hasSuffix("started at now") }
+        let begun = Date()
+        let run = try runner.run(["sh -c '\(child.replacingOccurrences(of: "'", with: "'\\''"))'; echo after"], timeLimit: limit) { _ in }
+        let elapsed = Date().timeIntervalSince(begun)
+        XCTAssertTrue(run.timedOut)
+        XCTAssertTrue(run.output.contains("Backtrace took 0.01s"), run.output)
+        XCTAssertLessThan(elapsed, 1 + SwiftPM.backtraceSeconds / 2, "killed once the backtrace is printed")
+    }
 }
 
 /// What `grade` checks before it builds anything, and how it reports a build that cannot start.
@@ -194,6 +209,7 @@ final class GradeStartTests: XCTestCase {
         error: WORKBOOK='bogus' is not a track. Use WORKBOOK=exercises (the default: your code in Exercises/) or WORKBOOK=solutions (the reference code in Solutions/).
         error: 'wt-grade': Invalid manifest (compiled with: ["/opt/swift/usr/bin/swiftc", "-vfsoverlay", "/tmp/TemporaryDirectory.m8Nrl2/vfs.yaml", "/w/Package.swift", "-o", "/tmp/TemporaryDirectory.TJhcYU/wt-grade-manifest"])
         error: WORKBOOK='bogus' is not a track. Use WORKBOOK=exercises (the default: your code in Exercises/) or WORKBOOK=solutions (the reference code in Solutions/).
+        error: ExitCode(rawValue: 1)
         """#
 
     func testABadTrackIsReportedInPackageSwiftsOwnWords() throws {
