@@ -113,7 +113,7 @@ struct Chapter {
                 outcomes[test] = outcome
             }
             if let started = parsed.unfinished, known.contains(started), outcomes[started] == nil {
-                let stoppedAt = parsed.crashFrame(for: started)
+                let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises) : nil
                 var why = parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))"
                 if run.timedOut {
                     why = "did not finish within \(TestLog.format(seconds: timeLimit)) (an endless loop?)"
@@ -124,7 +124,7 @@ struct Chapter {
                 if run.timedOut {
                     // The exercise where it looped (the stopped frame's), else the test's own: its other
                     // tests would most likely loop as well.
-                    let exercise = stoppedAt.flatMap { frame in exercises.first { frame.names($0) } } ?? ChapterResult.exercise(of: started)
+                    let exercise = stoppedAt.flatMap { $0.exercise(among: exercises) } ?? ChapterResult.exercise(of: started)
                     for test in tests where outcomes[test] == nil && ChapterResult.exercise(of: test) == exercise {
                         outcomes[test] = .notRun("timed out in \(started)")
                         progress?.notRun(test, index: outcomes.count, of: tests.count, why: "timed out in \(started)")

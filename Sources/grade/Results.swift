@@ -175,12 +175,15 @@ struct TestLog {
         unfinished = current
     }
 
-    /// Where the process stopped inside `test`: the first frame of the workbook's code in its backtrace.
-    func crashFrame(for test: String) -> StoppedFrame? {
+    /// Where the process stopped inside `test`: in the backtrace, the first frame of the workbook's code
+    /// that is one of `exercises`, on any thread (the crashed thread's first), else the crashed thread's
+    /// first frame of the workbook's code.
+    func stoppedFrame(for test: String, exercises: [String]) -> StoppedFrame? {
         guard lines.contains(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
             return nil
         }
-        return CrashReport(lines: lines).frame.flatMap(StoppedFrame.init)
+        let frames = CrashReport.workbookFrames(lines).compactMap(StoppedFrame.init)
+        return frames.first { $0.exercise(among: exercises) != nil } ?? frames.first
     }
 
     /// The duration XCTest gives at the end of a finished test's line, "… passed (0.012 seconds)".
@@ -237,10 +240,18 @@ struct StoppedFrame: CustomStringConvertible {
     /// "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127".
     var description: String { "\(symbol) at \(file):\(line)" }
 
-    /// Whether the function is (or is inside) the exercise `name`: "closure #1 in
-    /// KNearestNeighbor.computeDistancesNoLoops(_:)" names computeDistancesNoLoops and KNearestNeighbor.
-    func names(_ exercise: String) -> Bool {
-        symbol.split { !($0.isLetter || $0.isNumber || $0 == "_") }.contains { $0 == exercise }
+    /// The exercise among `exercises` that the function is, or is inside: the most specific name in the
+    /// symbol that is one, parameter labels left out. "closure #1 in
+    /// KNearestNeighbor.computeDistancesNoLoops(_:)" is computeDistancesNoLoops, "Value.addBackward()" is
+    /// addBackward (not Value), "AddGate.forward(_:)" is AddGate.
+    func exercise(among exercises: [String]) -> String? {
+        var depth = 0
+        let names = symbol.filter { c in
+            if c == "(" { depth += 1 } else if c == ")" { depth -= 1; return false }
+            return depth == 0
+        }
+        return names.split { !($0.isLetter || $0.isNumber || $0 == "_") }.reversed()
+            .first { exercises.contains(String($0)) }.map(String.init)
     }
 }
 

@@ -81,6 +81,48 @@ final class GradeRunTests: XCTestCase {
         XCTAssertEqual(outcomes["test_computeDistancesNoLoops_matchesReference"], .notRun("timed out in test_predictLabels_tiesGoToTheSmallerLabel"))
     }
 
+    /// A loop stopped on the thread that waits for it (a parallel loop over blocks): the looping thread's
+    /// frame is the one that names an exercise. The threads as Swift 6.3 printed them on SIGQUIT.
+    func testALoopOnAnotherThreadIsFound() {
+        let log = TestLog(#"""
+            Test Case 'KNNTests.test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect' started at 2026-12-01 21:14:02.100
+
+            *** Signal 3: Backtracing from 0x7f1c2a0d5f16... done ***
+
+            Thread 0 "DeepLearningWor" crashed:
+
+              0               0x00007f1c2a0d5f16 __futex_abstimed_wait_common + 198 in libc.so.6
+              1 [ra]          0x000055d1c2a4b9d1 KNearestNeighbor.predict(_:k:metric:blockSize:progress:) + 1201 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/KNearestNeighbor.swift:209:13
+
+            Thread 1 "r-initiated-qos":
+
+              0               0x000055d1c2a48e78 KNearestNeighbor.computeDistancesNoLoops(_:) + 760 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/KNearestNeighbor.swift:127:101
+              1 [ra]          0x000055d1c2a4c001 closure #1 in KNearestNeighbor.predict(_:k:metric:blockSize:progress:) + 99 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/KNearestNeighbor.swift:205:30
+
+            Backtrace took 1.47s
+            """#)
+        let test = "test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect"
+        XCTAssertEqual(log.stoppedFrame(for: test, exercises: ["computeDistancesNoLoops", "predictLabels"])?.description,
+                       "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127")
+        XCTAssertEqual(log.stoppedFrame(for: test, exercises: ["train"])?.description,
+                       "KNearestNeighbor.predict(_:k:metric:blockSize:progress:) at Exercises/01-knn/KNearestNeighbor.swift:209",
+                       "no exercise among the frames: the crashed thread's")
+    }
+
+    /// The exercise a stopped frame is charged to: the most specific name in it that is an exercise.
+    func testAStoppedFrameNamesTheMostSpecificExercise() throws {
+        func frame(_ symbol: String) throws -> StoppedFrame {
+            try XCTUnwrap(BacktraceFrame(Substring("  0  0x000056502d8dae99 \(symbol) + 793 in X.xctest at /w/Exercises/03-backpropagation/Value.swift:40:5")).flatMap(StoppedFrame.init))
+        }
+        let gates = ["AddGate", "topologicalOrder", "addBackward", "Value", "predict"]
+        XCTAssertEqual(try frame("Value.addBackward()").exercise(among: gates), "addBackward")
+        XCTAssertEqual(try frame("closure #1 in Value.topologicalOrder()").exercise(among: gates), "topologicalOrder")
+        XCTAssertEqual(try frame("AddGate.forward(_:)").exercise(among: gates), "AddGate")
+        XCTAssertEqual(try frame("Value.init(_:label:)").exercise(among: gates), "Value")
+        XCTAssertEqual(try frame("train(predict:)").exercise(among: gates), nil, "a parameter label is not the function")
+        XCTAssertEqual(try frame("Value.addBackward()").description, "Value.addBackward() at Exercises/03-backpropagation/Value.swift:40")
+    }
+
     /// The limit is per test: every test's "started" line restarts the clock (a chapter whose tests take
     /// 3 minutes in all is not stopped by a 2-minute limit), and it is the `--time-limit` value.
     func testTheTimeLimitRestartsAtEveryTest() throws {
