@@ -34,6 +34,11 @@ struct Chapter {
         [suite, name, folder ?? "", info.map { String($0.number) } ?? ""].contains { $0.lowercased() == query.lowercased() }
     }
 
+    /// The limit for the tests after a first endless loop: a quarter of the limit, at least 10 s.
+    static func shorterLimit(_ limit: Double) -> Double {
+        min(limit, max(10, limit / 4))
+    }
+
     /// "04-neural-networks" is (4, "neural-networks").
     static func numberedFolder(_ folder: String) -> (Int, String)? {
         let parts = folder.split(separator: "-", maxSplits: 1)
@@ -85,18 +90,29 @@ struct Chapter {
     /// Runs the suite in its own process; after a crash or a time-out, again without the tests that have
     /// an outcome, until every test has one.
     ///
-    /// Once a test has timed out, the other tests of its exercise are not run (they would most likely loop
-    /// as well, each costing the full limit): they are reported as not run, naming the test that timed out.
+    /// Once a test has timed out, the other tests of the exercise it looped in (the backtrace's, else its
+    /// own) are not run (they would most likely loop as well, each costing the full limit): they are
+    /// reported as not run, naming the test that timed out. The tests after it get a shorter limit
+    /// (``shorterLimit(_:)``); one stopped there counts as a loop only if it stopped in an exercise that
+    /// already looped, and is otherwise run again with the full limit, so slow correct code is not failed.
     /// - Parameters:
     ///   - timeLimit: seconds one test may run before it is stopped as an endless loop.
     ///   - progress: told as each test starts and ends.
     func grade(timeLimit: Double, using runner: PackageRunner, progress: GradeProgress? = nil) throws -> ChapterResult {
         var outcomes: [String: TestOutcome] = [:]
         let known = Set(tests)
+        // Exercises known to loop, each with the test that found it. Once there is one, later tests get
+        // a shorter limit; a test stopped there counts only if it, too, was stopped in a known loop, and
+        // is otherwise run again with the full limit (it may only be slow).
+        var loops: [String: String] = [:]
+        var fullLimitNext = false
         while tests.contains(where: { outcomes[$0] == nil }) {
             var arguments = ["test", "--skip-build", "--filter", "^WorkbookTests\\.\(suite)/"]
             for test in tests where outcomes[test] != nil { arguments += ["--skip", "WorkbookTests\\.\(suite)/\(test)$"] }
-            let limit = TimeLimit(seconds: timeLimit) { TestLog.testCaseLine($0)?.1 == "started" }
+            let shortened = !loops.isEmpty && !fullLimitNext
+            let seconds = shortened ? Chapter.shorterLimit(timeLimit) : timeLimit
+            fullLimitNext = false
+            let limit = TimeLimit(seconds: seconds) { TestLog.testCaseLine($0)?.1 == "started" }
             var graded = outcomes.count
             let run = try runner.run(arguments, timeLimit: limit) { line in
                 guard let (test, event) = TestLog.testCaseLine(line), known.contains(test) else { return }
@@ -114,18 +130,25 @@ struct Chapter {
             }
             if let started = parsed.unfinished, known.contains(started), outcomes[started] == nil {
                 let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises) : nil
+                // The exercise where it looped (the stopped frame's), else the test's own.
+                let looping = stoppedAt.flatMap { $0.exercise(among: exercises) } ?? ChapterResult.exercise(of: started)
+                if run.timedOut && shortened && loops[looping] == nil {
+                    fullLimitNext = true
+                    progress?.retrying(started, why: "stopped after \(TestLog.format(seconds: seconds)), the shorter limit after an endless loop; again with the full limit")
+                    continue
+                }
                 var why = parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))"
                 if run.timedOut {
-                    why = "did not finish within \(TestLog.format(seconds: timeLimit)) (an endless loop?)"
-                        + (stoppedAt.map { ": stopped in \($0)" } ?? "; stopped") + ". `--time-limit` sets the limit"
+                    why = "did not finish within \(TestLog.format(seconds: seconds)) (an endless loop?)"
+                        + (stoppedAt.map { ": stopped in \($0)" } ?? "; stopped")
+                        + (shortened ? ", where \(looping) already looped in \(loops[looping]!)" : ". `--time-limit` sets the limit")
                 }
                 outcomes[started] = .crashed(why)
                 progress?.stopped(started, outcome: .crashed(why))
                 if run.timedOut {
-                    // The exercise where it looped (the stopped frame's), else the test's own: its other
-                    // tests would most likely loop as well.
-                    let exercise = stoppedAt.flatMap { $0.exercise(among: exercises) } ?? ChapterResult.exercise(of: started)
-                    for test in tests where outcomes[test] == nil && ChapterResult.exercise(of: test) == exercise {
+                    // The other tests of the exercise where it looped would most likely loop as well.
+                    loops[looping] = loops[looping] ?? started
+                    for test in tests where outcomes[test] == nil && ChapterResult.exercise(of: test) == looping {
                         outcomes[test] = .notRun("timed out in \(started)")
                         progress?.notRun(test, index: outcomes.count, of: tests.count, why: "timed out in \(started)")
                     }
@@ -148,6 +171,8 @@ protocol GradeProgress: AnyObject {
     func finished(_ test: String, event: String, seconds: Double?)
     func stopped(_ test: String, outcome: TestOutcome)
     func notRun(_ test: String, index: Int, of count: Int, why: String)
+    /// The test was stopped at the shorter limit away from any known loop, and is run again.
+    func retrying(_ test: String, why: String)
 }
 
 /// Prints the progress lines on standard output, each test's name as it starts (so that a long or endless
@@ -174,6 +199,10 @@ final class PrintedProgress: GradeProgress {
     func notRun(_ test: String, index: Int, of count: Int, why: String) {
         close()
         print("  [\(index)/\(count)] \(test): not run: \(why)")
+    }
+
+    func retrying(_ test: String, why: String) {
+        end(why)
     }
 
     private func end(_ text: String) {

@@ -38,7 +38,7 @@ struct Grade: ParsableCommand {
     var skipBuild = false
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
-        "Seconds one test may run before it is stopped as an endless loop; the exercise's other tests are then not run.",
+        "Seconds one test may run before it is stopped as an endless loop; the exercise's other tests are then not run, and later tests get a quarter of the limit (a test that was only slow runs again with the full limit).",
         valueName: "seconds"))
     var timeLimit: Double = 120
 

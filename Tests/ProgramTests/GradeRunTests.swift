@@ -109,6 +109,35 @@ final class GradeRunTests: XCTestCase {
                        "no exercise among the frames: the crashed thread's")
     }
 
+    /// Issue 11: one missing increment cost the full limit in every test that reached it. After a first
+    /// loop the limit drops to a quarter (at least 10 s); a test stopped there in the same loop is graded
+    /// at once, and one stopped elsewhere (only slow) runs again with the full limit and passes.
+    func testAfterALoopTheLimitDropsWithoutFailingSlowCode() throws {
+        let loop = "KNearestNeighbor.computeDistancesNoLoops(_:)"
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: [
+            "test_computeDistancesNoLoops_matchesReference": .loop(in: loop),
+            "test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect": .loop(in: loop),
+            "test_makeFolds_partitionsWithoutOverlap": .takes(seconds: 20),
+            "test_crossValidate_matchesReference": .loop(in: loop),
+        ])
+        let progress = RecordedProgress()
+        let result = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 60, using: fake, progress: progress)
+        let outcomes = outcomes(result)
+        XCTAssertEqual(Chapter.shorterLimit(60), 15)
+        XCTAssertEqual(Chapter.shorterLimit(120), 30)
+        XCTAssertEqual(Chapter.shorterLimit(20), 10)
+        XCTAssertEqual(Chapter.shorterLimit(5), 5)
+        XCTAssertEqual(fake.limits.map(\.seconds), [60, 15, 15, 60],
+                       "full, then shorter after the loop; the full limit again for the run that repeats the slow test")
+        XCTAssertEqual(outcomes["test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect"], .crashed(
+            "did not finish within 15 s (an endless loop?): stopped in \(loop) at Exercises/01-knn/KNearestNeighbor.swift:127, where computeDistancesNoLoops already looped in test_computeDistancesNoLoops_matchesReference"))
+        XCTAssertEqual(outcomes["test_makeFolds_partitionsWithoutOverlap"], .passed, "slow but correct: passed at the full limit")
+        XCTAssertEqual(fake.starts["test_makeFolds_partitionsWithoutOverlap"], 2)
+        XCTAssertTrue(progress.events.contains("test_makeFolds_partitionsWithoutOverlap again"))
+        guard case .crashed = outcomes["test_crossValidate_matchesReference"] else { return XCTFail("crossValidate loops too") }
+        XCTAssertEqual(outcomes["test_predictLabels_majorityVote"], .passed)
+    }
+
     /// The exercise a stopped frame is charged to: the most specific name in it that is an exercise.
     func testAStoppedFrameNamesTheMostSpecificExercise() throws {
         func frame(_ symbol: String) throws -> StoppedFrame {
