@@ -5,8 +5,11 @@ import Foundation
 ///
 /// Builds the workbook with its graded suites once, then runs each chapter's suite
 /// (`WorkbookTests.<Chapter>Tests`) in a process of its own, so a crash in one chapter cannot hide the
-/// grades of the others. A test that crashes is marked and the chapter is run again without it, so
-/// one crash does not hide the rest of its chapter either.
+/// grades of the others. A test that crashes or runs past `--time-limit` is marked and the chapter is
+/// run again without the tests that have an outcome, so no number of crashes and loops hides the rest
+/// of its chapter either (Chapters.swift). Each test is named as it runs. `--json` and `--junit` write
+/// the same scorecard for course platforms (Reports.swift); SwiftPM is run through `PackageRunner`
+/// (SwiftPM.swift), which the tests replace with recorded output.
 @main
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(
