@@ -135,13 +135,16 @@ final class KNNTests: XCTestCase {
              "k = 2, the nearest labelled 8, then three at equal distance labelled [4, 2, 2] in training order"),
             ([0.4, 0.4, 0.1, 0.4, 0.4], [5, 5, 1, 0, 0], 3, 5,
              "k = 3, the nearest labelled 1, then four at equal distance labelled [5, 5, 0, 0] in training order"),
+            ([0.3, 0.3, 0.1], [4, 2, 2], 3, 2, "k = 3, distances (0.3, 0.3, 0.1) labelled [4, 2, 2]: each image votes once"),
+            ([0, 0, 0.5], [3, 1, 3], 2, 1, "k = 2, two images at distance 0 labelled [3, 1]: each votes once, the tie goes to 1"),
         ]
         for (distances, labels, k, expected, what) in cases {
             let knn = try trained(Matrix(column: labels.indices.map(Double.init)), labels)
             let got = try attempt { try knn.predictLabels(distances: Matrix(row: distances), k: k) }
             expectEqual(got, [expected], "predictLabels", what,
                         hint: "among neighbours at equal distance take the earlier training image first (compare with <, " +
-                            "not <=, or sort by (distance, index)); do not break distance ties by label")
+                            "not <=, or sort the indices by (distance, index)), each image once (not found again by its distance value); " +
+                            "do not break distance ties by label")
         }
     }
 
