@@ -149,6 +149,13 @@ final class LinearClassifierTests: XCTestCase {
                     hint: "draw with replacement (rng.indices(batchSize, below: N)): a batch may be larger than N")
         expectEqual(Set(big), Set(0 ..< 10), "sampleMinibatch", "the images drawn in 200 uniform draws from 10",
                     hint: "draw every index uniformly from 0 ..< N")
+        // Independent draws follow image i with image i + 1 (mod 10) about one time in ten; a block of
+        // consecutive images from a random start does it every time.
+        let successive = zip(big, big.dropFirst()).filter { $1 == ($0 + 1) % 10 }.count
+        if big.count == 200 && successive > 100 {
+            fail("sampleMinibatch", "in a batch of 200 from 10, image i was followed by image i + 1 \(successive) times of 199 (about 20 expected)",
+                 hint: "draw every index independently (rng.indices(batchSize, below: N)), not a block of consecutive images from a random start")
+        }
         expectEqual(try draw(seed: 31, size: 200), big, "sampleMinibatch", "a second batch with the same seed",
                     hint: "take every random draw from the rng argument")
         if try draw(seed: 32, size: 200) == big {
