@@ -571,9 +571,26 @@ final class LinearClassifierTests: XCTestCase {
         let w = Matrix.gaussian(5, 3, using: &rng)
         let once = try attempt { try loss(w, x, y, 0.3, .l2) }
         let twice = try attempt { try loss(w, Matrix.stacking([x, x]), y + y, 0.3, .l2) }
-        let hint = "divide the data loss and its gradient by N (a mean over the batch, not a sum), and the penalty by nothing"
-        expectClose(twice.loss, once.loss, tolerance: 1e-9, exercise, "the loss of the batch stacked twice", hint: hint)
-        expectMatrix(twice.dW, matches: once.dW, frobeniusBelow: 1e-9, exercise, "dW of the batch stacked twice", hint: hint)
+        // A data part that is a sum doubles; a penalty divided by N halves: say which one happened.
+        let penalty = Reference.penalty(w, strength: 0.3, .l2)
+        let n = Double(x.rows)
+        func hint(_ onceDifference: Double, _ twiceDifference: Double, _ penaltyPart: Double, _ what: String) -> String {
+            if abs((twiceDifference - penaltyPart) - 2 * (onceDifference - penaltyPart)) < 1e-9 * max(1, abs(twiceDifference)) {
+                return "\(what) doubles with the batch: divide the data part by N (a mean over the batch, not a sum)"
+            }
+            if abs((onceDifference - twiceDifference) - penaltyPart / (2 * n)) < 1e-9 * max(1, abs(penaltyPart)) && penaltyPart != 0 {
+                return "the penalty's share of \(what) changes with the batch: add it after dividing by N, not before"
+            }
+            return "divide the data loss and its gradient by N (a mean over the batch, not a sum), and the penalty by nothing"
+        }
+        expectClose(twice.loss, once.loss, tolerance: 1e-9, exercise, "the loss of the batch stacked twice",
+                    hint: hint(once.loss, twice.loss, penalty.value, "the loss"))
+        let entry = twice.dW.shape == once.dW.shape
+            ? (0 ..< once.dW.count).max { abs(twice.dW[flat: $0] - once.dW[flat: $0]) < abs(twice.dW[flat: $1] - once.dW[flat: $1]) } ?? 0 : 0
+        let dWHint = twice.dW.shape == once.dW.shape && once.dW.count > 0
+            ? hint(once.dW[flat: entry], twice.dW[flat: entry], penalty.gradient[flat: entry], "dW")
+            : "dW has the shape of W, whatever the batch"
+        expectMatrix(twice.dW, matches: once.dW, frobeniusBelow: 1e-9, exercise, "dW of the batch stacked twice", hint: dWHint)
     }
 
     /// Bad labels and shapes are typed errors (the given checks at the top of each loss).
