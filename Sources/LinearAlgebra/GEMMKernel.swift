@@ -65,10 +65,14 @@ struct Tiling: Sendable {
     #if arch(x86_64)
     /// The 12 x 16 AVX-512 kernel (LinearAlgebraAVX512): 24 of the 32 registers of 8 lanes accumulate,
     /// two hold a row of B, and A's entries are broadcast from memory by the multiply-add itself.
-    /// Block sizes measured on a CPU with 48 KiB L1d and 2 MiB L2 per core (Sources/bench/README.md):
-    /// a KC = 256 sliver is 32 KiB, an MC = 120 block of A 240 KiB.
+    /// Block sizes measured on a CPU with 48 KiB L1d and 2 MiB L2 per core (Sapphire Rapids class),
+    /// one thread, n = 512 and 2,048, on a loaded machine (CPU time, not wall time): KC = 384 (a sliver
+    /// is 48 KiB, a panel of A 36 KiB) did 58-62 GFLOP/s against 47-61 with KC = 256 and 40-60 with
+    /// KC = 192; MC = 240 and NC = 1,024 or 2,048 were no faster than MC = 120 and NC = 512 (the
+    /// differences were within the noise), so those are kept as for AVX2. A group of 8 slivers of
+    /// 16 columns is as much as 16 of 8.
     /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
-    static let eightLane = Tiling(mr: 12, nr: 16, kc: 256, mc: 120, nc: 512, sliverGroup: 8) {
+    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 512, sliverGroup: 8) {
         multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8)
     }
     #endif

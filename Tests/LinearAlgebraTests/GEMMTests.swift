@@ -3,7 +3,7 @@ import XCTest
 
 /// The packed, blocked, threaded GEMM against a plain triple loop, over seeded random shapes chosen to
 /// hit every edge of the tiling: 1 x 1, vectors, tall-skinny, primes, and sizes just around the
-/// micro-tiles (MR x NR = 6 x 8 and 12 x 16) and the cache blocks (KC = 256, MC = 120, NC = 512).
+/// micro-tiles (MR x NR = 6 x 8 and 12 x 16) and the cache blocks (KC = 256 and 384, MC = 120, NC = 512).
 ///
 /// Every product is checked on each kernel this CPU can run (`SIMDKernel.available`: the AVX2 one, and
 /// the AVX-512 one where the CPU has it), whatever `WORKBOOK_SIMD` says; CI runs these tests once more
@@ -20,6 +20,7 @@ final class GEMMTests: XCTestCase {
             (119, 20, 15), (120, 21, 16), (121, 22, 17), (241, 13, 10),
             (500, 3, 2), (2, 3, 500), (3, 5, 513), (130, 7, 515), (127, 9, 1031),
             (11, 3, 15), (12, 6, 16), (13, 7, 17), (24, 5, 32), (25, 257, 33), (36, 4, 9), (145, 11, 40),
+            (12, 383, 16), (13, 384, 17), (11, 385, 9), (3, 769, 20),
         ]
         for (m, k, n) in shapes { checkAllTransposes(m, k, n, &rng) }
     }
