@@ -70,7 +70,8 @@ struct Tiling: Sendable {
     /// is 48 KiB, a panel of A 36 KiB) did 58-62 GFLOP/s against 47-61 with KC = 256 and 40-60 with
     /// KC = 192; MC = 240 and NC = 1,024 or 2,048 were no faster than MC = 120 and NC = 512 (the
     /// differences were within the noise), so those are kept as for AVX2. A group of 8 slivers of
-    /// 16 columns is as much as 16 of 8.
+    /// 16 columns is as much as 16 of 8. (TBLIS's configuration for Skylake-X uses the same 12 x 16
+    /// tile for doubles, with KC 384, MC 240 and NC 3,072.)
     /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
     static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 512, sliverGroup: 8) {
         multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8)

@@ -111,6 +111,21 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(threadCount(m: 8, n: 8, k: 8, requested: 2, parts: 2), 1, "small products stay on one thread")
     }
 
+    /// Both kernels sum each entry in order of p with one fused multiply-add per term, so while K fits
+    /// one slice (K <= 256, the smaller KC) they give the same bits, whatever the tile an entry falls in.
+    func testKernelsAgreeBitForBitWithinOneSlice() throws {
+        guard SIMDKernel.available.count > 1 else { throw XCTSkip("this CPU runs one kernel only") }
+        var rng = SeededGenerator(seed: 16)
+        for (m, k, n) in [(37, 256, 45), (130, 100, 300), (5, 7, 2000), (301, 255, 10)] {
+            let a = Matrix.gaussian(m, k, using: &rng), b = Matrix.gaussian(k, n, using: &rng)
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let (x, y) = (ta ? a.transposed : a, tb ? b.transposed : b)
+                let results = SIMDKernel.available.map { product(x, y, transposeA: ta, transposeB: tb, kernel: $0) }
+                XCTAssertEqual(results[0], results[1], "(\(m), \(k), \(n)) transposeA \(ta) transposeB \(tb): the kernels differ")
+            }
+        }
+    }
+
     /// `matmul` runs the kernel `SIMDKernel.active` names; CI runs this suite with and without
     /// `WORKBOOK_SIMD=avx2`.
     func testMatmulUsesTheActiveKernel() {
