@@ -32,6 +32,10 @@ import Dispatch
 /// `shortProduct` the slivers of B. Each entry of C is summed by one thread in the same order in every
 /// case, so the result is the same bit for bit whatever ``Parallelism/threadCount`` is.
 ///
+/// The micro-kernel and its tile and block sizes come from a ``Tiling`` (GEMMKernel.swift): the 6 x 8
+/// AVX2 kernel or, on CPUs with AVX-512, the 12 x 16 one, as ``SIMDKernel/active`` says. Each kernel
+/// gives the same bits on any thread count; the two differ only where their KC slices end.
+///
 /// Rounding: each entry is a sum of K products accumulated with fused multiply-adds in order of p,
 /// restarted every KC terms and added to C; its error is bounded like any recursive summation,
 /// |error| <= K u sum_p |a_ip b_pj| to first order, with u = 2^-53.
