@@ -68,8 +68,9 @@ struct Tiling: Sendable {
     /// Block sizes measured on a CPU with 48 KiB L1d and 2 MiB L2 per core (Sapphire Rapids class),
     /// one thread, n = 512 and 2,048, on a loaded machine (CPU time, not wall time): KC = 384 (a sliver
     /// is 48 KiB, a panel of A 36 KiB) did 58-62 GFLOP/s against 47-61 with KC = 256 and 40-60 with
-    /// KC = 192; MC = 240 and NC = 1,024 or 2,048 were no faster than MC = 120 and NC = 512 (the
-    /// differences were within the noise), so those are kept as for AVX2. A group of 8 slivers of
+    /// KC = 192; MC = 240 and NC = 1,024 or 2,048 were no faster than MC = 120 and NC = 512, so those
+    /// are kept as for AVX2. Timed against NumPy in the same runs (n = 1,024 and 2,048, ratios numpy /
+    /// Swift), MC = 240 with NC = 3,072 gave 0.55-0.80 where MC = 120 with NC = 512 gave 0.75-1.02. A group of 8 slivers of
     /// 16 columns is as much as 16 of 8. (TBLIS's configuration for Skylake-X uses the same 12 x 16
     /// tile for doubles, with KC 384, MC 240 and NC 3,072.)
     /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
