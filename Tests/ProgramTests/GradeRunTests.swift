@@ -245,7 +245,7 @@ final class GradeStartTests: XCTestCase {
         XCTAssertThrowsError(try grade(["--chapter", "7"], fake).run()) { error in
             let message = Grade.fullMessage(for: error)
             XCTAssertTrue(message.contains("no chapter '7'"), message)
-            XCTAssertTrue(message.contains("1 (knn)") && message.contains("4 (NeuralNetworkTests)"), message)
+            XCTAssertTrue(message.contains("1 (knn)") && message.contains("4 (two-layer-net)"), message)
         }
         XCTAssertEqual(fake.runs, [], "nothing is built or run")
     }
