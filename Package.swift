@@ -165,5 +165,7 @@ if hasSolutions {
             dependencies: ["LinearAlgebra", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
+        // check-api's comparison of the tracks' files.
+        .testTarget(name: "InstructorTests", dependencies: ["instructor"]),
     ]
 }

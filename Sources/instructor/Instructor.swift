@@ -136,7 +136,7 @@ struct StudentCopy: ParsableCommand {
         abstract: "Write the student copy of the workbook: the last commit without the reference solutions.",
         discussion: """
             Exports the last commit (uncommitted changes are never copied: commit first) into DESTINATION, \
-            leaving out Solutions/, Sources/instructor/, Sources/bench/ and .ci/, and the README passages between \
+            leaving out Solutions/, Sources/instructor/, Sources/bench/, Tests/InstructorTests/ and .ci/, and the README passages between \
             `<!-- instructor-only -->` and `<!-- /instructor-only -->`; a line `<!-- student-copy: TEXT -->` \
             becomes TEXT. Without Solutions/ the manifest builds only the exercises track. With --verify it \
             then builds the copy, runs `swift test` and checks that `swift run grade` reports every exercise \
@@ -150,7 +150,7 @@ struct StudentCopy: ParsableCommand {
     var verify = false
 
     /// What the copy leaves out, as path prefixes.
-    static let instructorOnly = ["Solutions/", "Sources/instructor/", "Sources/bench/", ".ci/"]
+    static let instructorOnly = ["Solutions/", "Sources/instructor/", "Sources/bench/", "Tests/InstructorTests/", ".ci/"]
 
     func run() throws {
         let fileManager = FileManager.default

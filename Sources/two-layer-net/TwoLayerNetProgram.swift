@@ -265,13 +265,15 @@ struct TwoLayerNetProgram: ParsableCommand {
             try drawTraining(cell, solver, setting: setting)
             if let stopped {
                 cell.say("✗ Stopped: \(stopped). " + (solver.epochHistory.isEmpty ? "No epoch finished, so no checkpoint was written."
-                    : String(format: "The best parameters so far (validation accuracy %.3f) are in %@.", solver.bestValidationAccuracy, checkpoint.path)))
+                    : String(format: "The best parameters so far (validation accuracy %.3f) are kept in %@ with the partial report.", solver.bestValidationAccuracy,
+                             notebook.failedDirectory.appendingPathComponent(Self.checkpointName).path)))
                 throw stopped
             }
             net.parameters = solver.bestParameters
             let best = solver.bestValidationAccuracy
             cell.say(String(format: "Trained in %@ (%.0f images per second): best validation accuracy %.3f; the lecture's rule of thumb for the update/weight ratio is about 1e-3. Checkpoint: %@.",
-                            format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds, best, checkpoint.path))
+                            format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds, best,
+                            notebook.directory.appendingPathComponent(Self.checkpointName).path))
             return TrainedNet(net: net, validationAccuracy: best, setting: setting)
         } ?? nil
     }
