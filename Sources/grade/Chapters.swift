@@ -7,6 +7,7 @@ struct Chapter {
         ("KNNTests", 1, "knn", "k-nearest neighbours"),
         ("LinearClassifierTests", 2, "linear-classifier", "linear classifiers"),
         ("GatesTests", 3, "gates", "backpropagation"),
+        ("DropoutTests", 5, "dropout", "dropout and batch normalization"),
     ]
 
     let suite: String
