@@ -57,6 +57,15 @@ cpuSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 /// belong in the loop's file (see Sources/LinearAlgebra/GEMMKernel.swift).
 let numericSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+/// The AVX-512 matrix kernel is compiled for AVX-512 (F, CD, BW, DQ, VL: `skylake-avx512`, 2017 and
+/// later) in a module of its own, and LinearAlgebra calls it only after the CPUFeatures check has
+/// passed, so that the same binary still runs on an AVX2-only CPU. On other architectures the module
+/// is empty.
+var avx512Settings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+#if arch(x86_64)
+avx512Settings.append(.unsafeFlags(["-target-cpu", "skylake-avx512"]))
+#endif
+
 /// The student's code is not: in a debug build a crash in it prints its reason and line
 /// ("Fatal error: Index out of range"), which optimised code does not.
 let workbookSettings: [SwiftSetting] = cpuSettings
@@ -71,13 +80,16 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
+        .executable(name: "two-layer-net", targets: ["two-layer-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // Given code: the libraries every chapter stands on.
-        .target(name: "LinearAlgebra", swiftSettings: numericSettings),
+        .target(name: "CPUFeatures"),
+        .target(name: "LinearAlgebraAVX512", swiftSettings: avx512Settings),
+        .target(name: "LinearAlgebra", dependencies: ["CPUFeatures", "LinearAlgebraAVX512"], swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
@@ -120,16 +132,21 @@ let package = Package(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
+        .executableTarget(
+            name: "two-layer-net",
+            dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Training"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
+        // The given training code, on small models and rules of its own (the Workbook's are exercises).
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"], exclude: ["Fixtures"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net"]),
     ],
     swiftLanguageModes: [.v5]
 )
@@ -145,7 +162,7 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
     ]
