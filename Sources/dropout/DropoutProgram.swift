@@ -428,7 +428,8 @@ struct DropoutProgram: ParsableCommand {
             }
             if let stopped {
                 cell.say("✗ Stopped: \(stopped). " + (solver.epochHistory.isEmpty ? "No epoch finished, so no checkpoint was written."
-                    : String(format: "The best parameters so far (validation accuracy %.3f) are in %@.", solver.bestValidationAccuracy, Self.checkpointName)))
+                    : String(format: "The best parameters so far (validation accuracy %.3f) are kept in %@, with this partial report.",
+                             solver.bestValidationAccuracy, notebook.failedDirectory.appendingPathComponent(Self.checkpointName).path)))
                 throw stopped
             }
             cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], solver.epochHistory.map { e in
