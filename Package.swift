@@ -81,6 +81,7 @@ let package = Package(
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
         .executable(name: "two-layer-net", targets: ["two-layer-net"]),
+        .executable(name: "dropout", targets: ["dropout"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -136,6 +137,10 @@ let package = Package(
             name: "two-layer-net",
             dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "dropout",
+            dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -146,7 +151,7 @@ let package = Package(
         // The given training code, on small models and rules of its own (the Workbook's are exercises).
         .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"], exclude: ["Fixtures"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net", "dropout"]),
     ],
     swiftLanguageModes: [.v5]
 )

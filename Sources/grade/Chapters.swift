@@ -9,6 +9,7 @@ struct Chapter {
         ("LinearClassifierTests", 2, "linear-classifier", "linear classifiers"),
         ("GatesTests", 3, "gates", "backpropagation"),
         ("NeuralNetworkTests", 4, "two-layer-net", "neural networks"),
+        ("DropoutTests", 5, "dropout", "dropout and batch normalization"),
     ]
 
     let suite: String
