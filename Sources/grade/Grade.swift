@@ -84,6 +84,7 @@ struct Grade: ParsableCommand {
         guard runner != nil || FileManager.default.fileExists(atPath: "Package.swift") else {
             throw ValidationError("run grade from the workbook's folder (the one with Package.swift): \(FileManager.default.currentDirectoryPath) has none")
         }
+        if runner == nil { RunningProcesses.stopRunsOnInterrupt() }
         let started = Date()
         let declared = DeclarationOrder(folder: testsFolder)
         // A chapter that cannot exist is named before minutes of building.

@@ -45,6 +45,8 @@ struct SwiftPM: PackageRunner {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        RunningProcesses.add(process)
+        defer { RunningProcesses.remove(process) }
 
         let watchdog = Watchdog(seconds: timeLimit?.seconds)
         let stopping = DispatchGroup()
@@ -170,5 +172,45 @@ private final class Watchdog: @unchecked Sendable {
         finished = true
         condition.broadcast()
         return fired
+    }
+}
+
+/// The runs in progress, so that Ctrl-C (SIGINT) or SIGTERM on `grade` stops them too: `swift test` and
+/// the test process it starts are in process groups of their own, which the terminal's signal does not
+/// reach, and an endless loop left behind would keep a core busy with nobody watching it.
+enum RunningProcesses {
+    private static let lock = NSLock()
+    private static var running: [Int32: Process] = [:]
+    private static var sources: [DispatchSourceSignal] = []
+
+    static func add(_ process: Process) { lock.withLock { running[process.processIdentifier] = process } }
+    static func remove(_ process: Process) { lock.withLock { _ = running.removeValue(forKey: process.processIdentifier) } }
+
+    /// Kills every run in progress and the processes it started (the test process of `swift test`).
+    static func stopAll() {
+        let processes = lock.withLock { Array(running.values) }
+        for process in processes where process.isRunning {
+            let children = Process()
+            children.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            children.arguments = ["pkill", "-KILL", "-P", String(process.processIdentifier)]
+            try? children.run()
+            children.waitUntilExit()
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
+    /// From now on SIGINT and SIGTERM stop the runs in progress, then `grade` with 128 + the signal.
+    static func stopRunsOnInterrupt() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)         // the dispatch source below receives it instead
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                stopAll()
+                FileHandle.standardError.write(Data("\ngrade: interrupted; the tests it was running are stopped\n".utf8))
+                exit(128 + number)
+            }
+            source.resume()
+            lock.withLock { sources.append(source) }
+        }
     }
 }

@@ -83,6 +83,25 @@ final class ExerciseFileTests: XCTestCase {
         XCTAssertNil(ExerciseFiles.file(declaring: "inlineQuestion1", in: sources))
     }
 
+    /// Chapters share names: the failing test's chapter is searched first.
+    func testTheFailingTestsChapterIsSearchedFirst() {
+        let sources: [(path: String, text: String)] = [
+            ("03-backpropagation/Value.swift", "    public func reluBackward() throws {"),
+            ("04-neural-networks/Activations.swift", "public func reluBackward(_ dout: Tensor, cache: ReLUCache) throws -> Tensor {"),
+        ]
+        XCTAssertEqual(ExerciseFiles.file(declaring: "reluBackward", in: sources), "Exercises/03-backpropagation/Value.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "reluBackward", in: sources, chapter: "04-neural-networks"),
+                       "Exercises/04-neural-networks/Activations.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "reluBackward", in: sources, chapter: "03-backpropagation"),
+                       "Exercises/03-backpropagation/Value.swift")
+        XCTAssertEqual(ExerciseFiles.chapterFolder(of: "/w/Tests/WorkbookTests/04-neural-networks/NeuralNetworkTests.swift"), "04-neural-networks")
+        XCTAssertNil(ExerciseFiles.chapterFolder(of: "/w/Tests/WorkbookTests/Support/Grading.swift"))
+        XCTAssertEqual(ExerciseFiles.file(declaring: "reluBackward", test: "/w/Tests/WorkbookTests/04-neural-networks/NeuralNetworkTests.swift"),
+                       "Exercises/04-neural-networks/Activations.swift")
+        XCTAssertEqual(ExerciseFiles.file(declaring: "tanhBackward", test: "/w/Tests/WorkbookTests/04-neural-networks/NeuralNetworkTests.swift"),
+                       "Exercises/04-neural-networks/Activations.swift")
+    }
+
     /// The package's own exercise files, read from disk: every chapter's files are found in their folders.
     func testThePackagesExercisesAreFoundInTheirChapterFolders() {
         XCTAssertEqual(ExerciseFiles.file(declaring: "computeDistancesNoLoops"), "Exercises/01-knn/KNearestNeighbor.swift")

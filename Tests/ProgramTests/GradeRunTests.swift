@@ -215,6 +215,37 @@ final class GradeRunTests: XCTestCase {
     }
 }
 
+/// Ctrl-C on `grade` left `swift test` and a looping test process running at full CPU (they are in process
+/// groups of their own): the runs in progress, and what they started, are stopped with it.
+final class GradeInterruptTests: XCTestCase {
+    func testStoppingKillsTheRunAndWhatItStarted() throws {
+        let marker = "grade-interrupt-test-\(UUID().uuidString.prefix(8))"
+        let runner = SwiftPM(command: ["sh", "-c"])
+        let finished = expectation(description: "the run returns")
+        DispatchQueue.global().async {
+            // A shell standing in for `swift test`, with a child standing in for the looping test process.
+            _ = try? runner.run(["sh -c 'while :; do sleep 0.1; done' \(marker) & echo started; wait"], timeLimit: nil) { _ in }
+            finished.fulfill()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(Self.running(marker), "the stand-in test process runs")
+        RunningProcesses.stopAll()
+        wait(for: [finished], timeout: 10)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertFalse(Self.running(marker), "the stand-in test process is stopped too")
+    }
+
+    private static func running(_ marker: String) -> Bool {
+        let pgrep = Process()
+        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        pgrep.arguments = ["pgrep", "-f", marker]
+        pgrep.standardOutput = FileHandle.nullDevice
+        try? pgrep.run()
+        pgrep.waitUntilExit()
+        return pgrep.terminationStatus == 0
+    }
+}
+
 /// What `grade` checks before it builds anything, and how it reports a build that cannot start.
 final class GradeStartTests: XCTestCase {
     private var folders: [URL] = []

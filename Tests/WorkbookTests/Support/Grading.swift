@@ -28,7 +28,7 @@ func attempt<T>(file: StaticString = #filePath, line: UInt = #line, _ body: () t
 /// the usual cause.
 func fail(_ exercise: String, _ message: String, hint: String? = nil,
           file: StaticString = #filePath, line: UInt = #line) {
-    let place = ExerciseFiles.file(declaring: exercise).map { " (\($0))" } ?? ""
+    let place = ExerciseFiles.file(declaring: exercise, test: "\(file)").map { " (\($0))" } ?? ""
     var text = "✗ \(exercise)\(place): \(message)"
     if let hint { text += "\n  hint: \(hint)" }
     XCTFail(text, file: file, line: line)
