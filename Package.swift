@@ -88,11 +88,13 @@ let package = Package(
         // Given code that the exercises stand on: each chapter's error type and the input checks that open
         // its exercises (re-exported by Workbook, so `import Workbook` sees them).
         .target(name: "ExerciseSupport", dependencies: ["LinearAlgebra"], swiftSettings: workbookSettings),
+        // Given code of chapter 6: the fast convolution (im2col and the matrix product) and max pooling.
+        .target(name: "ConvolutionLayers", dependencies: ["LinearAlgebra", "ExerciseSupport"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
             name: "Workbook",
-            dependencies: ["LinearAlgebra", "GradientCheck", "Training", "ExerciseSupport"],
+            dependencies: ["LinearAlgebra", "GradientCheck", "Training", "ExerciseSupport", "ConvolutionLayers"],
             path: workbookTrack,
             exclude: chapterGuides(in: workbookTrack),
             swiftSettings: workbookSettings),
@@ -126,7 +128,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "ConvolutionLayers"]),
+        .testTarget(name: "ConvolutionLayersTests", dependencies: ["ConvolutionLayers", "ExerciseSupport", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
         // The programs' flags, through `@testable import` of the executables.
         .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),

@@ -7,6 +7,7 @@ struct Chapter {
         ("KNNTests", 1, "knn", "k-nearest neighbours"),
         ("LinearClassifierTests", 2, "linear-classifier", "linear classifiers"),
         ("GatesTests", 3, "gates", "backpropagation"),
+        ("ConvolutionalNetworkTests", 6, "cnn", "convolutional networks"),
     ]
 
     let suite: String
