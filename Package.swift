@@ -71,6 +71,7 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
+        .executable(name: "cnn", targets: ["cnn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -122,7 +123,10 @@ let package = Package(
             name: "gates",
             dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
+        .executableTarget(
+            name: "cnn",
+            dependencies: ["ChapterSupport", "Workbook", "ConvolutionLayers", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -132,7 +136,7 @@ let package = Package(
         .testTarget(name: "ConvolutionLayersTests", dependencies: ["ConvolutionLayers", "ExerciseSupport", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "cnn"]),
     ],
     swiftLanguageModes: [.v5]
 )
