@@ -152,7 +152,7 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "ConvolutionLayers", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
     ]

@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
     var repeats: Int?
 
     @Option(name: .customLong("only"), help: """
-        Run only these workloads: gemm, knn, softmax, twolayer, conv, and knnfull (the full CIFAR-10 \
+        Run only these workloads: gemm, knn, softmax, twolayer, conv, convnetstep, and knnfull (the full CIFAR-10 \
         distances, not run by default) (repeatable).
         """)
     var families: [Workload.Family] = []
@@ -51,6 +51,7 @@ struct Bench: ParsableCommand {
             case .twolayer: workloads.append(.twoLayer)
             case .conv: workloads.append(.convolution)
             case .knnfull: workloads.append(.knnFull)
+            case .convnetstep: workloads.append(.convNetStep)
             }
         }
 
