@@ -74,6 +74,10 @@ if [[ -n "${CIFAR10_DIR:-}" ]]; then
         exit 0
     fi
     # The programs read CIFAR10_DIR before data/: a fresh copy in data/ would not be seen.
+    if [[ -e "$CIFAR10_DIR/data_batch_1" || -e "$CIFAR10_DIR/cifar-10-batches-py/data_batch_1" ]]; then
+        echo "warning: CIFAR10_DIR=$CIFAR10_DIR holds the Python version of CIFAR-10 (pickles); this" >&2
+        echo "workbook reads the binary version (cifar-10-batches-bin, *.bin), which this script downloads." >&2
+    fi
     echo "warning: CIFAR10_DIR=$CIFAR10_DIR is not a complete copy (a batch file is missing or not" >&2
     echo "30,730,000 bytes, or batches.meta.txt is missing). The programs read CIFAR10_DIR first, so" >&2
     echo "after this script puts the data into $target, unset CIFAR10_DIR (or point it there)." >&2

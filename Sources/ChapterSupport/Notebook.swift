@@ -9,6 +9,12 @@ import Pictures
 /// the program goes on with the cells that do not depend on it; at the end ``finish()`` writes the
 /// report and, if any cell could not run, fails with the list of exercises to write.
 ///
+/// A run writes into a hidden folder beside its output folder (`out/.knn.running-<pid>`) and
+/// ``finish()`` moves it into place, so the output folder always holds one complete run: the last.
+/// A run that stops early, by an error in a cell, by leaving its `run()` without ``finish()``, or by
+/// Ctrl-C (SIGINT or SIGTERM), leaves the output folder as it was and keeps its partial report, with
+/// the reason at its end, in `<output>.failed` beside it.
+///
 /// ```swift
 /// let notebook = try Notebook(title: "Chapter 1 · k-nearest neighbours", program: "knn",
 ///                             options: options, chapterTests: "KNNTests")
@@ -16,17 +22,33 @@ import Pictures
 /// try notebook.finish()
 /// ```
 public final class Notebook {
-    private let directory: URL
+    /// Where the run's report and pictures end up.
+    public let directory: URL
+    /// Where they are written while the run lasts (a hidden sibling of ``directory``).
+    public let workingDirectory: URL
+    /// Where a run that stops early leaves its partial report: ``directory`` with `.failed` appended.
+    public var failedDirectory: URL { directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".failed") }
     private let chapterTests: String
     private let program: String
     fileprivate var report: MarkdownReport
     private var cellCount = 0
+    private var currentCell = ""
     /// The exercises that cells needed and found not implemented, each once, in the order met.
     public private(set) var missing: [NotImplemented] = []
     private var cellsNotRun = 0
     /// Pictures and plots that could not be written: the run goes on without them, and `finish()`
     /// reports the first.
     fileprivate var unwritten: [ProgramError] = []
+    private enum State { case running, finished, stopped }
+    private var state = State.running
+    /// True while ``stop(reason:)`` writes the last report into the working folder.
+    private var stopping = false
+    /// Guards the report, the state and the folders against the interrupt handler's thread.
+    fileprivate let lock = NSRecursiveLock()
+
+    /// The marker file every run folder holds: only a folder with it (or an empty one, or one of
+    /// earlier runs that holds only a report and pictures) is ever replaced.
+    static let marker = ".workbook-run"
 
     /// Prints the title and creates the output folder (at once, so that an unwritable folder is
     /// reported before any long computation).
@@ -37,22 +59,35 @@ public final class Notebook {
     ///   - track: the Workbook's `workbookTrack`, "exercises" or "solutions".
     ///   - options: the shared flags (data folder, seed, output folder).
     ///   - chapterTests: the graded suite that checks the exercises the program runs, e.g. "KNNTests".
+    ///   - preset: the run's preset ("full", "quick"), nil for the default run: each preset has its own
+    ///     default output folder (see ``ProgramOptions/outputDirectory(program:track:preset:)``).
     ///   - introduction: a paragraph under the title.
     /// - Throws: ``ProgramError/outputNotWritable(path:reason:)``.
     public init(title: String, program: String, track: String, options: ProgramOptions, chapterTests: String,
-                introduction: String? = nil) throws {
+                preset: String? = nil, introduction: String? = nil) throws {
         // Line by line even into a file or a pipe, so that a crash loses none of what was printed.
         setvbuf(stdout, nil, _IOLBF, 0)
-        self.directory = options.outputDirectory(program: program, track: track)
+        self.directory = try options.outputDirectory(program: program, track: track, preset: preset)
+        self.workingDirectory = directory.deletingLastPathComponent()
+            .appendingPathComponent(".\(directory.lastPathComponent).running-\(getpid())", isDirectory: true)
         self.chapterTests = chapterTests
         self.program = program
         let trackName = track == "solutions" ? "the reference solutions" : "your exercises"
         let setting = "Track: \(trackName). Seed: \(options.seed). Output: \(directory.path)."
+        if let reason = ProgramError.obstacle(toWriting: directory.path) ?? Notebook.replaceability(of: directory) {
+            throw ProgramError.outputNotWritable(path: directory.path, reason: reason)
+        }
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let probe = directory.appendingPathComponent(".write-test")
-            try Data().write(to: probe)
-            try FileManager.default.removeItem(at: probe)
+            try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ProgramError.outputNotWritable(directory.path, after: error)
+        }
+        Notebook.removeAbandonedFolders(beside: directory)
+        do {
+            try? FileManager.default.removeItem(at: workingDirectory)
+            try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: false)
+            try Data("Written by the workbook's \(program) program; replaced by its next run.\n".utf8)
+                .write(to: workingDirectory.appendingPathComponent(Notebook.marker))
         } catch {
             throw ProgramError.outputNotWritable(directory.path, after: error)
         }
@@ -63,17 +98,27 @@ public final class Notebook {
         print(String(repeating: "=", count: title.count))
         if let introduction { print(introduction) }
         print(setting)
+        InterruptHandler.shared.watch(self)
+    }
+
+    deinit {
+        // Leaving run() by an error thrown between cells, or without finish().
+        if state == .running { stop(reason: "the program stopped before the end of its run") }
     }
 
     /// Runs one cell and returns what it returns, or nil when it needed an exercise that is a stub
-    /// (the cell then says which). The report is written after every cell, so any other error stops the
-    /// program with the report so far on disk.
+    /// (the cell then says which). The report is written after every cell; any other error stops the
+    /// run: the partial report, with the error at its end, goes to ``failedDirectory`` and the error
+    /// is rethrown.
     @discardableResult
     public func cell<T>(_ heading: String, _ body: (Cell) throws -> T) throws -> T? {
         cellCount += 1
         let numbered = "\(cellCount). \(heading)"
         print("\n\(numbered)\n\(String(repeating: "-", count: numbered.count))")
-        report.addHeading(numbered)
+        lock.withLock {
+            currentCell = numbered
+            report.addHeading(numbered)
+        }
         let cell = Cell(notebook: self)
         let start = Date()
         defer {
@@ -85,6 +130,9 @@ public final class Notebook {
         } catch let stub as NotImplemented {
             note(stub, in: cell)
             return nil
+        } catch {
+            stop(reason: "\(error)")
+            throw error
         }
     }
 
@@ -96,10 +144,22 @@ public final class Notebook {
                  "(`swift test --filter \(chapterTests)` says when it is right).")
     }
 
-    /// Writes `report.md`; then fails if some cell could not run, naming the exercises to write.
+    /// Writes `report.md` and moves the run's folder into place (replacing the previous run's); then
+    /// fails if a picture could not be written or some cell could not run, naming the exercises to write.
     public func finish() throws {
-        let url = try writeReport()
-        print("\nWrote \(url.path)")
+        try lock.withLock {
+            guard state == .running else { return }
+            _ = try writeReport()
+            do {
+                try Notebook.moveIntoPlace(workingDirectory, directory)
+            } catch {
+                state = .stopped
+                throw ProgramError.outputNotWritable(directory.path, after: error)
+            }
+            state = .finished
+            try? FileManager.default.removeItem(at: failedDirectory)     // older than this run: it would mislead
+        }
+        print("\nWrote \(directory.appendingPathComponent("report.md").path)")
         fflush(stdout)      // before the error, which goes to standard error, when both go to one pipe
         if let first = unwritten.first {
             throw unwritten.count == 1 ? first : ProgramError.someFilesNotWritten(first: first, count: unwritten.count)
@@ -110,22 +170,167 @@ public final class Notebook {
         }
     }
 
-    @discardableResult
-    private func writeReport() throws -> URL {
-        let url = directory.appendingPathComponent("report.md")
-        do {
-            try report.write(to: url.path)
-        } catch {
-            throw ProgramError.outputNotWritable(url.path, after: error)
+    /// Ends a run that cannot finish: `reason` goes at the end of the partial report, which moves to
+    /// ``failedDirectory``; the output folder keeps the last complete run. Does nothing once the run has
+    /// finished or stopped.
+    public func stop(reason: String) {
+        lock.withLock {
+            guard state == .running else { return }
+            let place = currentCell.isEmpty ? "" : " in cell \(currentCell)"
+            report.addParagraph("✗ The run stopped\(place): \(reason)")
+            stopping = true
+            _ = try? writeReport()
+            stopping = false
+            state = .stopped
+            let kept = FileManager.default.fileExists(atPath: directory.path)
+                ? "\(directory.path) still holds the last complete run" : "no complete run is in \(directory.path)"
+            do {
+                try Notebook.moveIntoPlace(workingDirectory, failedDirectory)
+                print("\nThe run stopped; its partial report is \(failedDirectory.appendingPathComponent("report.md").path) (\(kept)).")
+            } catch {
+                print("\nThe run stopped; its partial report is \(workingDirectory.appendingPathComponent("report.md").path) (\(kept)).")
+            }
+            fflush(stdout)
         }
-        return url
     }
 
-    fileprivate func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    @discardableResult
+    private func writeReport() throws -> URL {
+        try lock.withLock {
+            let url = workingDirectory.appendingPathComponent("report.md")
+            // Once the folder has moved (into place, or aside as a failure), nothing is written to the old path.
+            guard state == .running || stopping else { return directory.appendingPathComponent("report.md") }
+            do {
+                try report.write(to: url.path)
+            } catch {
+                throw ProgramError.outputNotWritable(directory.appendingPathComponent("report.md").path, after: error)
+            }
+            return url
+        }
+    }
+
+    /// Where a program writes a file of its own (a checkpoint, trained weights) so that it moves into
+    /// place with the report: in the working folder while the run lasts. Say its final path
+    /// (``directory`` + `name`) to the user.
+    public func fileURL(_ name: String) -> URL { workingDirectory.appendingPathComponent(name) }
+
+    /// Where a picture is written while the run lasts, and the path it will have once the run is in place.
+    fileprivate func file(_ name: String) -> (writing: URL, final: URL) {
+        (workingDirectory.appendingPathComponent(name), directory.appendingPathComponent(name))
+    }
+
+    // MARK: Folders
+
+    /// Nil when `folder` may be replaced by a run: it does not exist, is empty, holds the marker, or holds
+    /// only what earlier runs wrote (report.md, pictures). Else why not.
+    static func replaceability(of folder: URL) -> String? {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else { return nil }
+        guard isFolder.boolValue else { return nil }     // a file: the write test reports it in plain words
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
+        if names.contains(marker) { return nil }
+        let runFiles = names.allSatisfy { [".md", ".png", ".svg"].contains(where: $0.hasSuffix) || $0.hasPrefix(".") }
+        if runFiles { return nil }
+        return "the folder exists and holds files no workbook program wrote (a run replaces its whole output folder). Choose a new or empty folder"
+    }
+
+    /// Moves `source` to `destination`, replacing a previous folder there: the old one is renamed aside
+    /// first and removed only once the new one is in place.
+    static func moveIntoPlace(_ source: URL, _ destination: URL) throws {
+        let manager = FileManager.default
+        let aside = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(destination.lastPathComponent).previous-\(getpid())", isDirectory: true)
+        var moved = false
+        if manager.fileExists(atPath: destination.path) {
+            try? manager.removeItem(at: aside)
+            try manager.moveItem(at: destination, to: aside)
+            moved = true
+        }
+        do {
+            try manager.moveItem(at: source, to: destination)
+        } catch {
+            if moved { try? manager.moveItem(at: aside, to: destination) }
+            throw error
+        }
+        if moved { try? manager.removeItem(at: aside) }
+    }
+
+    /// Removes the hidden folders that runs killed outright (SIGKILL, a power cut) left beside `folder`.
+    private static func removeAbandonedFolders(beside folder: URL) {
+        let parent = folder.deletingLastPathComponent()
+        let prefixes = [".\(folder.lastPathComponent).running-", ".\(folder.lastPathComponent).previous-"]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] {
+            guard let prefix = prefixes.first(where: name.hasPrefix), let pid = Int32(name.dropFirst(prefix.count)),
+                  pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) else { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
+    }
+
+    /// The interrupt handler's way in: stops the run (see ``stop(reason:)``) and says how.
+    fileprivate func interrupted(by signalName: String) {
+        stop(reason: "interrupted by \(signalName)")
+    }
 }
+
+/// Ctrl-C (SIGINT) and SIGTERM end the process through the current notebook, which keeps the partial
+/// report: the signals are caught with Dispatch, and the process then exits with 128 + the signal.
+final class InterruptHandler: @unchecked Sendable {
+    static let shared = InterruptHandler()
+    private let lock = NSLock()
+    private weak var notebook: Notebook?
+    private var sources: [DispatchSourceSignal] = []
+
+    /// Makes `notebook` the one an interrupt stops; installs the handlers on first use.
+    func watch(_ notebook: Notebook) {
+        lock.withLock {
+            self.notebook = notebook
+            guard sources.isEmpty else { return }
+            for (number, name) in [(SIGINT, "Ctrl-C (SIGINT)"), (SIGTERM, "SIGTERM")] {
+                ignoreSignal(number)    // so that the default action (exit at once) does not run
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [weak self] in
+                    let current = self?.lock.withLock { self?.notebook }
+                    current?.interrupted(by: name)
+                    exit(128 + number)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+}
+
+#if canImport(Darwin)
+import Darwin
+private func ignoreSignal(_ number: Int32) { _ = Darwin.signal(number, SIG_IGN) }
+#elseif canImport(Glibc)
+import Glibc
+private func ignoreSignal(_ number: Int32) { _ = Glibc.signal(number, SIG_IGN) }
+#endif
 
 /// What one cell shows: sentences, tables and pictures, each printed and added to the report.
 public final class Cell {
+    /// A table as the terminal shows it: the header, a rule, then the rows, in columns two spaces apart.
+    /// A column whose cells are all numbers (empty cells and dashes aside) is right-aligned; a column
+    /// that mixes numbers with names (a gate called "+1" among "x" and "*") is left-aligned throughout.
+    /// - Precondition: every row has at least `headers.count` cells.
+    public static func terminalLines(_ headers: [String], _ rows: [[String]]) -> [String] {
+        let widths = headers.indices.map { c in ([headers] + rows).map { $0[c].count }.max()! }
+        func isNumber(_ text: String) -> Bool { Double(text.split(separator: " ").first.map(String.init) ?? "") != nil }
+        let numeric = headers.indices.map { c in
+            let cells = rows.map { $0[c] }.filter { !$0.isEmpty && $0 != "—" && $0 != "-" }
+            return !cells.isEmpty && cells.allSatisfy(isNumber)
+        }
+        func line(_ cells: [String], header: Bool = false) -> String {
+            let padded = cells.prefix(headers.count).enumerated().map { c, text -> String in
+                let gap = String(repeating: " ", count: widths[c] - text.count)
+                return numeric[c] && !header ? gap + text : text + gap
+            }
+            return "  " + padded.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return [line(headers, header: true), line(widths.map { String(repeating: "-", count: $0) })] + rows.map { line($0) }
+    }
+
     private unowned let notebook: Notebook
 
     fileprivate init(notebook: Notebook) { self.notebook = notebook }
@@ -133,26 +338,15 @@ public final class Cell {
     /// A paragraph.
     public func say(_ text: String) {
         print(text)
-        notebook.report.addParagraph(text)
+        notebook.lock.withLock { notebook.report.addParagraph(text) }
     }
 
-    /// A table: aligned columns in the terminal (numbers right-aligned), a Markdown table in the report.
-    /// Short rows are padded with empty cells.
+    /// A table: aligned columns in the terminal (columns of numbers right-aligned), a Markdown table in
+    /// the report. Short rows are padded with empty cells.
     public func table(_ headers: [String], _ rows: [[String]]) {
         let rows = rows.map { $0 + Array(repeating: "", count: max(0, headers.count - $0.count)) }
-        let widths = headers.indices.map { c in ([headers] + rows).map { $0[c].count }.max()! }
-        func isNumber(_ text: String) -> Bool { Double(text.split(separator: " ").first.map(String.init) ?? "") != nil }
-        func line(_ cells: [String]) -> String {
-            let padded = cells.prefix(headers.count).enumerated().map { c, text -> String in
-                let gap = String(repeating: " ", count: widths[c] - text.count)
-                return isNumber(text) ? gap + text : text + gap
-            }
-            return "  " + padded.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        print(line(headers))
-        print(line(widths.map { String(repeating: "-", count: $0) }))
-        for row in rows { print(line(row)) }
-        notebook.report.addTable(header: headers, rows: rows.map { Array($0.prefix(headers.count)) })
+        for line in Cell.terminalLines(headers, rows) { print(line) }
+        notebook.lock.withLock { notebook.report.addTable(header: headers, rows: rows.map { Array($0.prefix(headers.count)) }) }
     }
 
     /// Writes a PNG picture next to the report and shows it there with its caption.
@@ -161,13 +355,13 @@ public final class Cell {
     /// A file that cannot be written is reported at once and by ``Notebook/finish()``; the run goes
     /// on, so that the cells after it are not lost.
     public func picture(_ image: RGBImage, file: String, caption: String) throws {
-        let url = notebook.file(file)
+        let (url, final) = notebook.file(file)
         do {
             try image.write(to: url.path)
         } catch {
-            return notWritten(url, after: error)
+            return notWritten(url, final, after: error)
         }
-        shown(file, url, caption)
+        shown(file, final, caption)
     }
 
     /// Writes an SVG plot next to the report and shows it there with its caption.
@@ -178,24 +372,31 @@ public final class Cell {
     /// Writes an SVG document (a drawing) next to the report and shows it there with its caption;
     /// a file that cannot be written is handled as in ``picture(_:file:caption:)``.
     public func svg(_ document: String, file: String, caption: String) throws {
-        let url = notebook.file(file)
+        let (url, final) = notebook.file(file)
         do {
             try document.write(to: url, atomically: true, encoding: .utf8)
         } catch {
-            return notWritten(url, after: error)
+            return notWritten(url, final, after: error)
         }
-        shown(file, url, caption)
+        shown(file, final, caption)
     }
 
-    private func notWritten(_ url: URL, after underlying: Error) {
-        let error = ProgramError.outputNotWritable(url.path, after: underlying)
+    /// Reports a file that could not be written at `url`, by the name `final` it would have had.
+    private func notWritten(_ url: URL, _ final: URL, after underlying: Error) {
+        var error = ProgramError.outputNotWritable(url.path, after: underlying)
+        if case let .outputNotWritable(_, reason) = error {
+            error = .outputNotWritable(path: final.path, reason: reason.replacingOccurrences(of: url.path, with: final.path)
+                .replacingOccurrences(of: notebook.workingDirectory.path, with: notebook.directory.path))
+        }
         notebook.unwritten.append(error)
         say("⚠ \(error) The run goes on without it.")
     }
 
     private func shown(_ file: String, _ url: URL, _ caption: String) {
         print("→ \(url.path): \(caption)")
-        notebook.report.addImage(file, description: caption)
-        notebook.report.addParagraph("*\(caption)*")
+        notebook.lock.withLock {
+            notebook.report.addImage(file, description: caption)
+            notebook.report.addParagraph("*\(caption)*")
+        }
     }
 }

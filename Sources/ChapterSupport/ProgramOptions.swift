@@ -11,16 +11,71 @@ public struct ProgramOptions: ParsableArguments {
     public var seed: UInt64 = 0
 
     @Option(name: .long, help: ArgumentHelp(
-        "Folder for the pictures and report.md (default: out/<program>).",
+        "Folder for the pictures and report.md (default: out/<program> in the package folder, one folder per track and preset).",
         valueName: "dir"))
     public var output: String?
 
     public init() {}
 
-    /// The output folder: the flag, or `out/<program>` (`out/<program>-reference` for the reference
-    /// solutions, so the two tracks never mix their pictures) in the current directory.
-    public func outputDirectory(program: String, track: String) -> URL {
-        URL(fileURLWithPath: output ?? (track == "solutions" ? "out/\(program)-reference" : "out/\(program)"), isDirectory: true)
+    /// The output folder: the flag (relative to the current folder), or `out/<program>` in the package
+    /// folder (``packageDirectory(from:)``), with `-reference` for the reference solutions and
+    /// `-<preset>` for a preset such as `--full` or `--quick`, so that two tracks or two presets never
+    /// mix their pictures: `out/knn`, `out/knn-reference`, `out/knn-reference-full`.
+    ///
+    /// - Throws: ``ProgramError/outputNotWritable(path:reason:)`` when no package folder is found for
+    ///   the default, or when the folder lies inside one of the package's source folders (SwiftPM would
+    ///   then warn about every file in it on each build).
+    public func outputDirectory(program: String, track: String, preset: String? = nil) throws -> URL {
+        let package = ProgramOptions.packageDirectory()
+        let folder: URL
+        if let output {
+            folder = URL(fileURLWithPath: output, isDirectory: true).standardizedFileURL
+        } else {
+            guard let package else {
+                let current = FileManager.default.currentDirectoryPath
+                throw ProgramError.outputNotWritable(path: "out/\(program)", reason: """
+                    the workbook's package folder (the one holding Package.swift) is neither \(current) nor above it, \
+                    and the default output folder is out/ in it. Run the program from inside the package folder
+                    """)
+            }
+            let name = program + (track == "solutions" ? "-reference" : "") + (preset.map { "-" + $0 } ?? "")
+            folder = package.appendingPathComponent("out", isDirectory: true).appendingPathComponent(name, isDirectory: true)
+        }
+        if let package {
+            for source in ProgramOptions.sourceFolders {
+                let root = package.appendingPathComponent(source).standardizedFileURL.path
+                guard folder.path == root || folder.path.hasPrefix(root + "/") else { continue }
+                throw ProgramError.outputNotWritable(path: folder.path, reason: """
+                    it is inside \(source)/, a folder SwiftPM builds from, which would warn about every file in it on \
+                    each build. Leave out --output to write under out/ in the package folder
+                    """)
+            }
+        }
+        return folder
+    }
+
+    /// The package's folders of sources, where no output may go.
+    static let sourceFolders = ["Sources", "Exercises", "Solutions", "Tests"]
+
+    /// The workbook's package folder: the nearest folder at or above `current` that holds Package.swift
+    /// and Sources/ChapterSupport; else the folder this module was built from, if it still holds them
+    /// (a program started from elsewhere by its path); else nil.
+    public static func packageDirectory(from current: String = FileManager.default.currentDirectoryPath,
+                                        builtFrom: String = #filePath) -> URL? {
+        func isPackage(_ url: URL) -> Bool {
+            FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path)
+                && FileManager.default.fileExists(atPath: url.appendingPathComponent("Sources/ChapterSupport").path)
+        }
+        var folder = URL(fileURLWithPath: current, isDirectory: true).standardizedFileURL
+        while true {
+            if isPackage(folder) { return folder }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { break }
+            folder = parent
+        }
+        // builtFrom is <package>/Sources/ChapterSupport/ProgramOptions.swift.
+        let built = URL(fileURLWithPath: builtFrom).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return isPackage(built) ? built : nil
     }
 }
 
@@ -32,8 +87,14 @@ public struct DataOptions: ParsableArguments {
 
     public init() {}
 
-    /// The data folder, by the flag, `CIFAR10_DIR` or the default.
-    public var directory: URL { CIFAR10.directory(explicit: data) }
+    /// The data folder, by the flag, `CIFAR10_DIR` or the default, `data/cifar-10-batches-bin` in the
+    /// package folder (or in the current folder when there is no package folder).
+    public var directory: URL {
+        let chosen = CIFAR10.directory(explicit: data)
+        guard data == nil, (ProcessInfo.processInfo.environment[CIFAR10.directoryVariable] ?? "").isEmpty,
+              let package = ProgramOptions.packageDirectory() else { return chosen }
+        return package.appendingPathComponent(CIFAR10.defaultDirectory, isDirectory: true)
+    }
 }
 
 /// What a chapter program reports instead of a stack trace.

@@ -111,6 +111,8 @@ extension CIFAR10 {
     public static let directoryVariable = "CIFAR10_DIR"
     /// The name of the folder the binary version unpacks to (cifar-10-binary.tar.gz).
     public static let folderName = "cifar-10-batches-bin"
+    /// The folder the Python version of CIFAR-10 unpacks to (pickles, which this loader does not read).
+    public static let pythonFolderName = "cifar-10-batches-py"
     /// The data folder used when neither an explicit path nor ``directoryVariable`` is given,
     /// relative to the current directory: where `bash data/get_datasets.sh` unpacks the data.
     public static let defaultDirectory = "data/" + folderName
@@ -244,9 +246,22 @@ extension CIFAR10 {
             if self.isDirectory(subfolder) {
                 throw CIFAR10Error.dataInSubfolder(path: directory.path, subfolder: subfolder.path)
             }
+            // The Python version's pickles (data_batch_1, batches.meta), in the folder or in its
+            // cifar-10-batches-py subfolder: the right dataset in the wrong format.
+            let python = directory.appendingPathComponent(pythonFolderName, isDirectory: true)
+            for folder in [directory, python] where holdsPythonVersion(folder) {
+                throw CIFAR10Error.pythonVersion(path: folder.path)
+            }
             throw CIFAR10Error.fileNotFound(path: url.path)
         }
         return url
+    }
+
+    /// Whether `folder` holds the files of CIFAR-10's Python version (pickled batches without `.bin`).
+    private static func holdsPythonVersion(_ folder: URL) -> Bool {
+        ["data_batch_1", "test_batch", "batches.meta"].contains {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }
     }
 
     /// Whether a folder (or a symbolic link to one) exists at `url`.

@@ -13,6 +13,9 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
     /// The directory at `path` lacks a CIFAR-10 file but has a subfolder `subfolder` named
     /// cifar-10-batches-bin: the path points at the folder that holds the data, not at the data.
     case dataInSubfolder(path: String, subfolder: String)
+    /// The folder at `path` holds the Python version of CIFAR-10 (pickled batches such as data_batch_1,
+    /// from cifar-10-python.tar.gz), which this workbook does not read.
+    case pythonVersion(path: String)
     /// The file at `path` exists but could not be read; `reason` is what the system said.
     case unreadableFile(path: String, reason: String)
     /// The file at `path` is `byteCount` bytes long, which is not a whole number of 3,073-byte records.
@@ -33,20 +36,27 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
         case let .directoryNotFound(path):
             // The default folder is relative to the current one: from a subfolder it is not found.
             let current = FileManager.default.currentDirectoryPath
-            let elsewhere = FileManager.default.fileExists(atPath: current + "/Package.swift") ? "" : """
-                 (You are in \(current), which is not the package folder, the one holding Package.swift: \
-                the programs look for data/ and write out/ under the current folder, so run them from there.)
+            let relative = path == URL(fileURLWithPath: current).appendingPathComponent(CIFAR10.defaultDirectory).path
+            let elsewhere = !relative || FileManager.default.fileExists(atPath: current + "/Package.swift") ? "" : """
+                 (You are in \(current), which is not inside the package folder, the one holding Package.swift: \
+                the default data folder is data/ in it, so run the programs from there or give --data.)
                 """
             return """
                 CIFAR-10 not found: there is no directory at \(path). Download the data with \
                 `bash data/get_datasets.sh` (run from the package folder), or point the CIFAR10_DIR \
                 environment variable or the --data flag at an existing cifar-10-batches-bin folder.
-                """ + elsewhere
+                """ + CIFAR10Error.environmentNote(path) + elsewhere
+        case let .pythonVersion(path):
+            return """
+                \(path) holds the Python version of CIFAR-10: this workbook reads the binary version \
+                (cifar-10-batches-bin, with data_batch_1.bin ... test_batch.bin, from cifar-10-binary.tar.gz). \
+                Download it with `bash data/get_datasets.sh`, or point CIFAR10_DIR or --data at a binary copy.
+                """ + CIFAR10Error.environmentNote(path)
         case let .fileNotFound(path):
             return """
                 CIFAR-10 is incomplete: \(path) is missing. Run `bash data/get_datasets.sh` to \
                 download and unpack it again, or point CIFAR10_DIR or --data at a complete copy.
-                """
+                """ + CIFAR10Error.environmentNote(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         case let .dataInSubfolder(path, subfolder):
             return """
                 CIFAR-10 not found in \(path): the data files are not there, but a \(CIFAR10.folderName) \
@@ -94,5 +104,18 @@ public enum CIFAR10Error: Error, CustomStringConvertible, Equatable {
                 \(CIFAR10.standardClassNames.joined(separator: ", ")).
                 """
         }
+    }
+
+    /// " (The path came from the CIFAR10_DIR environment variable …)" when `path` is where CIFAR10_DIR
+    /// points, so that a stale setting in a shell profile is found; else "".
+    static func environmentNote(_ path: String,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard let value = environment[CIFAR10.directoryVariable], !value.isEmpty,
+              URL(fileURLWithPath: value).standardizedFileURL.path == URL(fileURLWithPath: path).standardizedFileURL.path
+        else { return "" }
+        return """
+             (The path came from the \(CIFAR10.directoryVariable) environment variable, which the programs read when \
+            --data is not given: correct it, or `unset \(CIFAR10.directoryVariable)` to use \(CIFAR10.defaultDirectory).)
+            """
     }
 }

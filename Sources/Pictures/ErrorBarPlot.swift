@@ -27,14 +27,18 @@ public struct ErrorBarPlot: SVGPlot {
     public var yLabel: String
     /// Whether the x axis is logarithmic (base 10), e.g. for a regularization strength.
     public var logarithmicX: Bool
+    /// What one dot is, for the legend (e.g. "each fold" for cross-validation).
+    public var valueName: String
     /// The groups added so far.
     public private(set) var groups: [Group] = []
 
-    public init(title: String = "", xLabel: String = "", yLabel: String = "", logarithmicX: Bool = false) {
+    public init(title: String = "", xLabel: String = "", yLabel: String = "", logarithmicX: Bool = false,
+                valueName: String = "each value") {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.logarithmicX = logarithmicX
+        self.valueName = valueName
     }
 
     /// Adds the values measured at `x` (e.g. each fold's accuracy for one k).
@@ -60,7 +64,7 @@ public struct ErrorBarPlot: SVGPlot {
         let valueColor = SeriesPalette.color(0)
         let meanColor = SeriesPalette.color(1)
         let legend: [(name: String, color: Color, mark: PlotFrame.LegendMark)] = [
-            ("each value", valueColor, .dot), ("mean ± std", meanColor, .line),
+            (valueName, valueColor, .dot), ("mean ± std", meanColor, .line),
         ]
         let frame = PlotFrame(x: xAxis, y: yAxis, rightMargin: PlotFrame.legendMargin(for: legend.map(\.name)))
         var svg = PlotFrame.document(title: title)

@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import CLibPNG
 
@@ -19,11 +20,13 @@ func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to path:
         image.height = png_uint_32(height)
         image.format = channels == 3 ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
         // A row stride of 0 means "rows are packed": width * channels bytes each.
+        errno = 0
         let written = bytes.withUnsafeBytes { pixels in
             png_image_write_to_file(&image, temporary, 0, pixels.baseAddress, 0, nil)
         }
+        let code = errno      // libpng keeps the errno of a failed write through its clean-up
         png_image_free(&image)
-        return written != 0 ? nil : "libpng: " + libpngMessage(image)
+        return written != 0 ? nil : pngFailure(libpngMessage(image), errno: code)
     }
 }
 
@@ -32,4 +35,11 @@ func libpngMessage(_ image: png_image) -> String {
     withUnsafeBytes(of: image.message) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
     }
+}
+
+/// The reason a PNG write failed: libpng's message, or, for a full device or quota, the plain words the
+/// other reasons use (libpng says only "Write Error").
+func pngFailure(_ message: String, errno code: Int32) -> String {
+    if let plain = plainSystemReason(code) { return "\(plain) (libpng: \(message))" }
+    return "libpng: " + message
 }

@@ -85,7 +85,8 @@ struct PlotFrame {
             svg.line(from: (left - 3, py), to: (left, py), stroke: axisColor, class: "tick")
         }
         svg.rectangle(x: left, y: top, width: right - left, height: bottom - top, fill: nil, stroke: axisColor, class: "frame")
-        svg.text(title, at: ((left + right) / 2, 26), size: 15, anchor: .middle, bold: true, class: "title")
+        let (titleX, titleSize) = titlePlacement(title)
+        svg.text(title, at: (titleX, 26), size: titleSize, anchor: .middle, bold: true, class: "title")
         svg.text(xLabel, at: ((left + right) / 2, PlotFrame.height - 16), size: 13, anchor: .middle, class: "axis-label")
         svg.text(yLabel, at: (20, (top + bottom) / 2), size: 13, anchor: .middle, rotation: -90, class: "axis-label")
     }
@@ -97,6 +98,18 @@ struct PlotFrame {
     }
 
     /// The right margin a legend of `names` needs (text is estimated at 0.6 em per character).
+    /// Where the title's centre goes and its font size: over the plot area, moved (and, if it is wider
+    /// than the page, shrunk) so that the whole title stays on the page, estimating a character as 0.6
+    /// of the font size. (Centred over a plot area narrowed by a colour bar, a long title ran off the
+    /// left edge.)
+    func titlePlacement(_ title: String, size: Double = 15) -> (x: Double, size: Double) {
+        let margin = 8.0
+        let size = min(size, max(6, (PlotFrame.width - 2 * margin) / (0.6 * Double(max(title.count, 1)))))
+        let half = 0.6 * size * Double(title.count) / 2
+        let centre = min(max((left + right) / 2, margin + half), PlotFrame.width - margin - half)
+        return (centre, size)
+    }
+
     static func legendMargin(for names: [String]) -> Double {
         let longest = names.map(\.count).max() ?? 0
         return longest == 0 ? 24 : 24 + 30 + 0.6 * 12 * Double(longest) + 12

@@ -58,8 +58,21 @@ func writeText(_ text: String, to path: String) throws {
     }
 }
 
-/// The C library's text for the current `errno`, e.g. "Permission denied".
-func systemErrorMessage() -> String { String(cString: strerror(errno)) }
+/// The C library's text for the current `errno`, e.g. "Permission denied"; a full device or quota in
+/// plain words ("no space left on the device").
+func systemErrorMessage() -> String {
+    let code = errno
+    return plainSystemReason(code) ?? String(cString: strerror(code))
+}
+
+/// "no space left on the device" for ENOSPC, and the quota's words for EDQUOT; else nil.
+func plainSystemReason(_ code: Int32) -> String? {
+    switch code {
+    case ENOSPC: return "no space left on the device"
+    case EDQUOT: return "no space left on the device within your disk quota"
+    default: return nil
+    }
+}
 
 /// " (the directory D does not exist)" or " (D is not a directory)" when that explains a failure; else "".
 private func directoryNote(_ directory: String) -> String {

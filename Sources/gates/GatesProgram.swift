@@ -7,12 +7,12 @@ import Pictures
 import Workbook
 import LectureNetworks
 
-/// `swift run gates`: chapter 3 as a notebook, with the Workbook's gates, graph and autograd.
+/// `swift run -c release gates`: chapter 3 as a notebook, with the Workbook's gates, graph and autograd.
 @main
 struct GatesProgram: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gates",
-        abstract: "Chapter 3: backpropagation on computational graphs, with your gates and autograd.",
+        abstract: "Chapter 3: backpropagation on computational graphs, with \(workbookTrack == "solutions" ? "the reference" : "your") gates and autograd.",
         discussion: """
             Runs the chapter as a notebook, cell by cell: the lecture's worked examples as tables (node, \
             forward value, gradient) and as SVG drawings in the lecture's style; every gate against its \
@@ -21,8 +21,8 @@ struct GatesProgram: ParsableCommand {
             the pictures to --output. Needs no data set.
 
             Examples:
-              swift run gates
-              swift run gates --seed 3 --learning-rate 0.5
+              swift run -c release gates
+              swift run -c release gates --seed 3 --learning-rate 0.5
             """)
 
     @OptionGroup var options: ProgramOptions

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import LinearAlgebra
-import Datasets
+@testable import Datasets
 
 /// The loader on small fake datasets (3 records per file): layout, subsampling, every error, the
 /// directory resolution order and the conversion back to bytes.
@@ -127,6 +127,33 @@ final class CIFAR10LoaderTests: XCTestCase {
         XCTAssertThrowsError(try CIFAR10.loadClassNames(from: otherParent)) { error in
             XCTAssertEqual(error as? CIFAR10Error, .fileNotFound(path: otherParent.appendingPathComponent("batches.meta.txt").path))
         }
+    }
+
+    /// The Python version (pickles without `.bin`), pointed at directly or one level up, is named as such.
+    func testPythonVersionIsRecognised() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cifar-py-\(UUID().uuidString)")
+        let python = folder.appendingPathComponent("cifar-10-batches-py")
+        try FileManager.default.createDirectory(at: python, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        for name in ["batches.meta", "data_batch_1", "test_batch", "readme.html"] {
+            try Data("pickle".utf8).write(to: python.appendingPathComponent(name))
+        }
+        for directory in [python, folder] {
+            XCTAssertThrowsError(try CIFAR10(directory: directory, trainCount: 1, testCount: 1)) { error in
+                XCTAssertEqual(error as? CIFAR10Error, .pythonVersion(path: python.path))
+                let message = String(describing: error)
+                XCTAssertTrue(message.contains("the Python version of CIFAR-10: this workbook reads the binary version"), message)
+            }
+        }
+    }
+
+    /// A folder that is missing or incomplete where CIFAR10_DIR points says the path came from CIFAR10_DIR.
+    func testPathFromTheEnvironmentIsNamed() {
+        let note = CIFAR10Error.environmentNote("/nonexistent", environment: ["CIFAR10_DIR": "/nonexistent/"])
+        XCTAssertTrue(note.contains("The path came from the CIFAR10_DIR environment variable"), note)
+        XCTAssertTrue(note.contains("unset CIFAR10_DIR"), note)
+        XCTAssertEqual(CIFAR10Error.environmentNote("/nonexistent", environment: ["CIFAR10_DIR": "/elsewhere"]), "")
+        XCTAssertEqual(CIFAR10Error.environmentNote("/nonexistent", environment: [:]), "")
     }
 
     func testFileSizeThatIsNotWholeRecordsIsTruncated() throws {

@@ -93,6 +93,31 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(empty.elements(class: "no-data").count, 1)
     }
 
+    /// A long title over a plot area narrowed by a colour bar stays on the page (it lost "S" of "Softmax").
+    func testALongTitleStaysOnThePage() throws {
+        for title in ["Softmax (cross-entropy), elastic net (beta 10000.0): validation accuracy",
+                      String(repeating: "a very long title ", count: 8), "Search"] {
+            let plot = ColorScatterPlot(title: title, xLabel: "learning rate", yLabel: "regularization strength",
+                                        colorLabel: "validation accuracy", logarithmicX: true, logarithmicY: true)
+            let svg = try ParsedSVG(plot.makeSVG())
+            let element = try XCTUnwrap(svg.elements(class: "title").first)
+            let x = try XCTUnwrap(element.attributes["x"].flatMap(Double.init))
+            let size = try XCTUnwrap(element.attributes["font-size"].flatMap(Double.init))
+            let half = 0.6 * size * Double(title.count) / 2
+            XCTAssertGreaterThanOrEqual(x - half, 0, title)
+            XCTAssertLessThanOrEqual(x + half, 640, title)
+            XCTAssertGreaterThanOrEqual(size, 6, title)
+        }
+    }
+
+    func testErrorBarLegendNamesWhatADotIs() throws {
+        var plot = ErrorBarPlot(title: "Cross-validation", xLabel: "k", yLabel: "accuracy", valueName: "each fold")
+        plot.addValues([0.2, 0.3], at: 1)
+        let texts = try ParsedSVG(plot.makeSVG()).elements.filter { $0.name == "text" }.map(\.text)
+        XCTAssertTrue(texts.contains("each fold"), "\(texts)")
+        XCTAssertFalse(texts.contains("each value"))
+    }
+
     func testColorScatterPlotColoursByValueAndRingsTheBest() throws {
         var plot = ColorScatterPlot(title: "Search", xLabel: "learning rate", yLabel: "regularization",
                                     colorLabel: "validation accuracy", logarithmicX: true, logarithmicY: true)

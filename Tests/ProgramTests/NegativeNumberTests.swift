@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterSupport
 import XCTest
 @testable import gates
 @testable import grade
@@ -56,3 +57,39 @@ final class NegativeNumberTests: XCTestCase {
         }
     }
 }
+
+/// The list options take negative numbers to the programs' own checks too, once `main()` has attached
+/// each value to its flag.
+final class ListOptionTests: XCTestCase {
+    func testValuesAreAttachedToTheirFlag() {
+        XCTAssertEqual(attachingListValues(["--k-choices", "-3", "5", "--metric", "l1"], to: ["--k-choices"]),
+                       ["--k-choices=-3", "--k-choices=5", "--metric", "l1"])
+        XCTAssertEqual(attachingListValues(["--reg-range=1", "-2", "--seed", "3"], to: ["--reg-range"]),
+                       ["--reg-range=1", "--reg-range=-2", "--seed", "3"])
+        XCTAssertEqual(attachingListValues(["--k-choices", "--full"], to: ["--k-choices"]), ["--k-choices", "--full"])
+        XCTAssertEqual(attachingListValues(["--k-choices"], to: ["--k-choices"]), ["--k-choices"])
+        XCTAssertEqual(attachingListValues(["--seed", "3", "4"], to: ["--k-choices"]), ["--seed", "3", "4"])
+    }
+
+    func testNegativeListValuesReachTheChecks() {
+        func message<Command: ParsableCommand>(_ command: Command.Type, _ arguments: [String]) -> String {
+            do {
+                _ = try command.parse(attachingListValues(arguments, to: (command as? ListOptions.Type)?.listOptions ?? []))
+                return "no error"
+            } catch {
+                return command.message(for: error)
+            }
+        }
+        XCTAssertEqual(message(KNN.self, ["--k-choices", "-3", "5"]), "--k-choices must be positive, got -3")
+        XCTAssertEqual(message(KNN.self, ["--k-choices", "1", "-3"]), "--k-choices must be positive, got -3")
+        XCTAssertEqual(message(LinearClassifierProgram.self, ["--reg-range", "-1", "5"]),
+                       "--reg-range takes two positive numbers, low then high, e.g. --reg-range 1e3 3e4; got -1.0 5.0")
+        XCTAssertEqual(message(LinearClassifierProgram.self, ["--learning-rate-range", "1e-7", "-1e-6"]),
+                       "--learning-rate-range takes two positive numbers, low then high, e.g. --learning-rate-range 1e-7 1e-6; got 1e-07 -1e-06")
+        XCTAssertEqual(try KNN.parse(attachingListValues(["--k-choices", "1", "3"], to: KNN.listOptions)).kChoices, [1, 3])
+    }
+}
+
+protocol ListOptions { static var listOptions: Set<String> { get } }
+extension KNN: ListOptions {}
+extension LinearClassifierProgram: ListOptions {}

@@ -12,7 +12,8 @@ final class NotebookTests: XCTestCase {
         let options = try ProgramOptions.parse(["--output", folder.path])
         let notebook = try Notebook(title: "Test", program: "test", track: "exercises", options: options, chapterTests: "None")
         // A folder where the picture should go: the write fails.
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("blocked.png"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: notebook.workingDirectory.appendingPathComponent("blocked.png"),
+                                                withIntermediateDirectories: true)
         let picture = RGBImage(width: 2, height: 2, color: .black)
         try notebook.cell("First") { cell in
             try cell.picture(picture, file: "blocked.png", caption: "cannot be written")
@@ -20,11 +21,25 @@ final class NotebookTests: XCTestCase {
         }
         let second = try notebook.cell("Second") { _ in 42 }
         XCTAssertEqual(second, 42, "the cell after the failed picture runs")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("fine.png").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: notebook.workingDirectory.appendingPathComponent("fine.png").path))
         XCTAssertThrowsError(try notebook.finish()) { error in
             XCTAssertEqual("\(error)", "cannot write \(folder.path)/blocked.png: Is a directory. Choose another folder with --output DIR.")
         }
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("2. Second") && report.contains("⚠ cannot write"), report)
+    }
+}
+
+/// The terminal's tables: columns of numbers right-aligned, columns of names (even "+1") left-aligned.
+final class TerminalTableTests: XCTestCase {
+    func testAlignmentIsByColumn() {
+        let lines = Cell.terminalLines(["node", "value", "gradient"], [["x", "-2", "-4"], ["+1", "3", "—"], ["*", "-12", "1"]])
+        XCTAssertEqual(lines, [
+            "  node  value  gradient",
+            "  ----  -----  --------",
+            "  x        -2        -4",
+            "  +1        3         —",
+            "  *       -12         1",
+        ])
     }
 }

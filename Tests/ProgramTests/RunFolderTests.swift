@@ -1,0 +1,146 @@
+import ChapterSupport
+import Foundation
+import Pictures
+import XCTest
+
+/// A run's output folder holds one complete run, the last: a run that fails or is interrupted leaves it
+/// as it was and keeps its own partial report, with the reason at its end, beside it.
+final class RunFolderTests: XCTestCase {
+    private var scratch: URL!
+    private var output: URL { scratch.appendingPathComponent("out/knn") }
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("RunFolderTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: scratch)
+    }
+
+    private func notebook(_ title: String) throws -> Notebook {
+        try Notebook(title: title, program: "knn", track: "exercises", options: try ProgramOptions.parse(["--output", output.path]),
+                     chapterTests: "KNNTests")
+    }
+
+    /// One complete run: a cell that writes `picture`.
+    private func completeRun(_ title: String, picture: String) throws {
+        let notebook = try notebook(title)
+        try notebook.cell("Pictures") { cell in
+            try cell.picture(RGBImage(width: 2, height: 2, color: .black), file: picture, caption: "a picture")
+        }
+        try notebook.finish()
+    }
+
+    private func contents(_ folder: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    private func report(_ folder: URL) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+    }
+
+    struct NoData: Error, CustomStringConvertible { var description: String { "CIFAR-10 not found: there is no directory at /nope." } }
+
+    func testAFailedRunLeavesTheLastCompleteRunAndKeepsItsOwnReportBeside() throws {
+        try completeRun("First run", picture: "first.png")
+        let good = try report(output)
+        let second = try notebook("Second run")
+        try second.cell("Pictures") { cell in
+            try cell.picture(RGBImage(width: 2, height: 2, color: .black), file: "second.png", caption: "a picture")
+        }
+        XCTAssertThrowsError(try second.cell("Load CIFAR-10") { _ in throw NoData() })
+        XCTAssertEqual(try report(output), good, "the failed run did not touch the last complete run's report")
+        XCTAssertEqual(try contents(output), ["first.png", "report.md"], "nor mixed its pictures in")
+        let failed = scratch.appendingPathComponent("out/knn.failed")
+        XCTAssertEqual(second.failedDirectory.path, failed.path)
+        XCTAssertEqual(try contents(failed), ["report.md", "second.png"])
+        let partial = try report(failed)
+        XCTAssertTrue(partial.hasPrefix("# Second run"), partial)
+        XCTAssertTrue(partial.trimmingCharacters(in: .whitespacesAndNewlines)
+            .hasSuffix("✗ The run stopped in cell 2. Load CIFAR-10: CIFAR-10 not found: there is no directory at /nope."), partial)
+        XCTAssertNoThrow(try second.finish(), "a stopped run cannot finish")
+        XCTAssertEqual(try report(output), good)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("out").path).sorted(),
+                       ["knn", "knn.failed"], "no working folder is left behind")
+    }
+
+    func testACompleteRunReplacesTheWholeFolderAndTheOldFailure() throws {
+        try completeRun("First run", picture: "first.png")
+        let failing = try notebook("Failing run")
+        _ = try? failing.cell("Load") { _ in throw NoData() }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: failing.failedDirectory.path))
+        try completeRun("Third run", picture: "third.png")
+        XCTAssertEqual(try contents(output), ["report.md", "third.png"], "no picture of an earlier run is left beside the report")
+        XCTAssertTrue(try report(output).hasPrefix("# Third run"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: failing.failedDirectory.path), "an older failure would mislead")
+        XCTAssertEqual(try contents(scratch.appendingPathComponent("out")), ["knn"], "no hidden folder is left either")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("out").path), ["knn"])
+    }
+
+    /// What Ctrl-C does (through the SIGINT handler), and what leaving `run()` without `finish()` does.
+    func testAnInterruptedOrAbandonedRunKeepsItsPartialReport() throws {
+        try completeRun("First run", picture: "first.png")
+        let good = try report(output)
+        let interrupted = try notebook("Interrupted run")
+        try interrupted.cell("Something long") { cell in cell.say("halfway") }
+        interrupted.stop(reason: "interrupted by Ctrl-C (SIGINT)")
+        XCTAssertEqual(try report(output), good)
+        XCTAssertTrue(try report(interrupted.failedDirectory).contains("halfway\n\n✗ The run stopped in cell 1. Something long: interrupted by Ctrl-C (SIGINT)"))
+
+        do {
+            let abandoned = try notebook("Abandoned run")
+            try abandoned.cell("Only cell") { cell in cell.say("done") }
+        }
+        XCTAssertEqual(try report(output), good)
+        XCTAssertTrue(try report(output.deletingLastPathComponent().appendingPathComponent("knn.failed"))
+            .contains("✗ The run stopped in cell 1. Only cell: the program stopped before the end of its run"))
+    }
+
+    func testAFolderOfOtherFilesIsNeverReplaced() throws {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: output.appendingPathComponent("notes.txt"))
+        XCTAssertThrowsError(try notebook("Run")) { error in
+            XCTAssertTrue("\(error)".contains("holds files no workbook program wrote"), "\(error)")
+        }
+        XCTAssertEqual(try contents(output), ["notes.txt"])
+    }
+
+    // MARK: Where the default folder is
+
+    private var package: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    func testThePackageFolderIsFoundFromInsideIt() throws {
+        XCTAssertEqual(ProgramOptions.packageDirectory(from: package.appendingPathComponent("Exercises/01-knn").path)?.path,
+                       package.standardizedFileURL.path)
+        XCTAssertEqual(ProgramOptions.packageDirectory(from: package.path)?.path, package.standardizedFileURL.path)
+        // From outside, the folder the program was built from.
+        XCTAssertEqual(ProgramOptions.packageDirectory(from: "/")?.path, package.standardizedFileURL.path)
+        XCTAssertNil(ProgramOptions.packageDirectory(from: "/", builtFrom: "/nowhere/Sources/ChapterSupport/ProgramOptions.swift"))
+    }
+
+    func testTracksAndPresetsHaveTheirOwnFolders() throws {
+        let options = try ProgramOptions.parse([])
+        let out = package.standardizedFileURL.appendingPathComponent("out").path
+        XCTAssertEqual(try options.outputDirectory(program: "knn", track: "exercises").path, out + "/knn")
+        XCTAssertEqual(try options.outputDirectory(program: "knn", track: "solutions").path, out + "/knn-reference")
+        XCTAssertEqual(try options.outputDirectory(program: "knn", track: "solutions", preset: "full").path, out + "/knn-reference-full")
+        XCTAssertEqual(try options.outputDirectory(program: "knn", track: "exercises", preset: "smoke-test").path, out + "/knn-smoke-test")
+        // Unless asked: --output is the folder whatever the preset.
+        let asked = try ProgramOptions.parse(["--output", "/tmp/x"])
+        XCTAssertEqual(try asked.outputDirectory(program: "knn", track: "solutions", preset: "full").path, "/tmp/x")
+    }
+
+    func testNoOutputGoesInsideTheSourceFolders() throws {
+        for folder in ["Exercises/out", "Sources/knn/out", "Solutions", "Tests/x"] {
+            let options = try ProgramOptions.parse(["--output", package.appendingPathComponent(folder).path])
+            XCTAssertThrowsError(try options.outputDirectory(program: "knn", track: "exercises")) { error in
+                XCTAssertTrue("\(error)".contains("a folder SwiftPM builds from"), "\(error)")
+            }
+        }
+        let fine = try ProgramOptions.parse(["--output", package.appendingPathComponent("out/mine").path])
+        XCTAssertNoThrow(try fine.outputDirectory(program: "knn", track: "exercises"))
+    }
+}
