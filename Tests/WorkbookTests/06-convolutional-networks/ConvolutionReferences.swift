@@ -43,17 +43,16 @@ enum ConvolutionReference {
             for filter in 0 ..< f {
                 for i in 0 ..< ho {
                     for j in 0 ..< wo {
-                        var window = [Double]()
-                        var weights = [Double]()
+                        // The dot product of the filter with the window at (i · stride, j · stride).
+                        var sum = 0.0
                         for channel in 0 ..< c {
                             for di in 0 ..< hh {
-                                for dj in 0 ..< ww {
-                                    window.append(xs[((image * c + channel) * hp + i * stride + di) * wp + j * stride + dj])
-                                    weights.append(ws[((filter * c + channel) * hh + di) * ww + dj])
-                                }
+                                let row = ((image * c + channel) * hp + i * stride + di) * wp + j * stride
+                                let filterRow = ((filter * c + channel) * hh + di) * ww
+                                for dj in 0 ..< ww { sum += xs[row + dj] * ws[filterRow + dj] }
                             }
                         }
-                        out[((image * f + filter) * ho + i) * wo + j] = bs[filter] + zip(window, weights).map(*).reduce(0, +)
+                        out[((image * f + filter) * ho + i) * wo + j] = bs[filter] + sum
                     }
                 }
             }
