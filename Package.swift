@@ -71,6 +71,7 @@ let package = Package(
         .executable(name: "linear-classifier", targets: ["linear-classifier"]),
         .executable(name: "grade", targets: ["grade"]),
         .executable(name: "gates", targets: ["gates"]),
+        .executable(name: "two-layer-net", targets: ["two-layer-net"]),
         .executable(name: "cnn", targets: ["cnn"]),
     ],
     dependencies: [
@@ -124,6 +125,10 @@ let package = Package(
             dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Pictures",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
+            name: "two-layer-net",
+            dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
             name: "cnn",
             dependencies: ["ChapterSupport", "Workbook", "ConvolutionLayers", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -132,11 +137,13 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "ConvolutionLayers"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Training", "ConvolutionLayers"]),
         .testTarget(name: "ConvolutionLayersTests", dependencies: ["ConvolutionLayers", "ExerciseSupport", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
+        // The given training code, on small models and rules of its own (the Workbook's are exercises).
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"], exclude: ["Fixtures"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "cnn"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net", "cnn"]),
     ],
     swiftLanguageModes: [.v5]
 )
@@ -152,7 +159,7 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", "ConvolutionLayers", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
     ]

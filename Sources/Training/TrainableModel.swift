@@ -47,5 +47,7 @@ public protocol UpdateRule {
 /// A learning rate that changes with training progress.
 public protocol LearningRateSchedule {
     /// The learning rate to use during epoch `epoch` (0 for the first epoch).
-    func learningRate(epoch: Int) -> Double
+    /// - Throws: when the schedule cannot give one (a stub's `NotImplemented`, an invalid setting); the
+    ///   `Solver` stops training with that error.
+    func learningRate(epoch: Int) throws -> Double
 }

@@ -18,7 +18,8 @@ struct Bench: ParsableCommand {
     var repeats: Int?
 
     @Option(name: .customLong("only"), help: """
-        Run only these workloads: gemm, knn, softmax, twolayer, conv, convnetstep, and knnfull (the full CIFAR-10 \
+        Run only these workloads: gemm, knn, softmax, twolayer, conv, solverepoch (one Solver epoch of the \
+        two-layer net), convnetstep (one training step of chapter 6's convnet), and knnfull (the full CIFAR-10 \
         distances, not run by default) (repeatable).
         """)
     var families: [Workload.Family] = []
@@ -51,6 +52,7 @@ struct Bench: ParsableCommand {
             case .twolayer: workloads.append(.twoLayer)
             case .conv: workloads.append(.convolution)
             case .knnfull: workloads.append(.knnFull)
+            case .solverepoch: workloads.append(.solverEpoch)
             case .convnetstep: workloads.append(.convNetStep)
             }
         }

@@ -150,6 +150,48 @@ def conv(rng, _):
     return run
 
 
+def solverepoch(rng, _):
+    """One Solver epoch of the two-layer net: 49,000 x 3,072 images, H 100, batches of 200, SGD momentum 0.9,
+    then the accuracies on 1,000 training and 1,000 validation images (SolverEpochWorkload.swift)."""
+    n, d, h, c, reg, lr, batch = 49000, 3072, 100, 10, 0.05, 1e-3, 200
+    x = rng.standard_normal((n, d))
+    y = rng.integers(0, c, n)
+    x_val = rng.standard_normal((1000, d))
+    y_val = rng.integers(0, c, 1000)
+    initial = {"W1": 1e-2 * rng.standard_normal((d, h)), "b1": np.zeros(h),
+               "W2": 1e-2 * rng.standard_normal((h, c)), "b2": np.zeros(c)}
+    sample = rng.choice(n, 1000, replace=False)
+    rows = np.arange(batch)
+
+    def predict(p, xs):
+        return (np.maximum(0, xs @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]).argmax(axis=1)
+
+    def run():
+        p = {k: v.copy() for k, v in initial.items()}
+        velocity = {k: np.zeros_like(v) for k, v in p.items()}
+        order = rng.permutation(n)
+        for it in range(n // batch):
+            idx = order[it * batch:(it + 1) * batch]
+            xb, yb = x[idx], y[idx]
+            hidden = np.maximum(0, xb @ p["W1"] + p["b1"])
+            scores = hidden @ p["W2"] + p["b2"]
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            exp = np.exp(shifted)
+            probs = exp / exp.sum(axis=1, keepdims=True)
+            loss = -np.log(probs[rows, yb]).sum() / batch + reg * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2))
+            dscores = probs.copy()
+            dscores[rows, yb] -= 1
+            dscores /= batch
+            dhidden = dscores @ p["W2"].T
+            dhidden[hidden <= 0] = 0
+            grads = {"W1": xb.T @ dhidden + 2 * reg * p["W1"], "b1": dhidden.sum(axis=0),
+                     "W2": hidden.T @ dscores + 2 * reg * p["W2"], "b2": dscores.sum(axis=0)}
+            for k in p:
+                velocity[k] = 0.9 * velocity[k] - lr * grads[k]
+                p[k] += velocity[k]
+        train_accuracy = (predict(p, x[sample]) == y[sample]).mean()
+        val_accuracy = (predict(p, x_val) == y_val).mean()
+        return loss, train_accuracy, val_accuracy
 def convnetstep(rng, _):
     """One training step of the three-layer convnet (ConvNetStepWorkload.swift): 50 images (3, 32, 32);
     conv 32 filters 7 x 7, stride 1, padding 3 (strided-slice im2col) - ReLU - 2 x 2 max pool (a reshape) -
@@ -211,6 +253,7 @@ def convnetstep(rng, _):
 
 
 WORKLOADS = {"conv": conv, "convnetstep": convnetstep, "gemm": gemm, "knn": knn, "knnfull": knnfull, "softmax": softmax,
+             "solverepoch": solverepoch,
              "twolayer": twolayer}
 
 

@@ -7,6 +7,7 @@ struct Chapter {
         ("KNNTests", 1, "knn", "k-nearest neighbours"),
         ("LinearClassifierTests", 2, "linear-classifier", "linear classifiers"),
         ("GatesTests", 3, "gates", "backpropagation"),
+        ("NeuralNetworkTests", 4, "two-layer-net", "neural networks"),
         ("ConvolutionalNetworkTests", 6, "cnn", "convolutional networks"),
     ]
 
