@@ -101,7 +101,7 @@ let package = Package(
             exclude: chapterGuides(in: workbookTrack),
             swiftSettings: workbookSettings),
         // Given code built on the exercises: the lecture's tiny sigmoid network, trained with the student's `Value`.
-        .target(name: "LectureNetworks", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"],
+        .target(name: "LectureNetworks", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck", "ConvolutionLayers", "Training"],
                 swiftSettings: workbookSettings),
 
         // Programs: thin executables over the libraries, sharing their flags and notebook cells.
@@ -130,7 +130,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cnn",
-            dependencies: ["ChapterSupport", "Workbook", "ConvolutionLayers", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
+            dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "ConvolutionLayers", "Training", "Datasets", "Pictures",
+                           "LinearAlgebra", "GradientCheck",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.

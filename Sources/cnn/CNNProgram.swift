@@ -6,6 +6,7 @@ import Foundation
 import GradientCheck
 import LinearAlgebra
 import Pictures
+import Training
 import Workbook
 
 /// `swift run -c release cnn`: chapter 6 on real CIFAR-10, cell by cell, with the Workbook's layers.
@@ -17,12 +18,17 @@ struct CNNProgram: ParsableCommand {
         discussion: """
             Runs the chapter as a notebook, cell by cell: the lecture's bookkeeping (output sizes, parameters, \
             receptive fields) with your functions; your naive convolution and max pooling against the given \
-            fast layers, timed, on real images. Writes report.md to --output.
+            fast layers, timed, on real images; the three-layer convnet (conv 32 7x7 - ReLU - 2x2 pool - fc 100 - \
+            ReLU - fc 10 - softmax) trained with Adam by the Solver, with its accuracy per epoch, the test accuracy \
+            and a checkpoint after each best epoch; pictures of its filters, feature maps, loss, accuracy and \
+            confusion matrix. Writes them with report.md to --output.
 
             Examples:
-              swift run -c release cnn
-              swift run -c release cnn --compare-count 20
-              swift run -c release cnn --smoke-test             a run of seconds
+              swift run -c release cnn                                    one epoch on 49,000 images
+              swift run -c release cnn --epochs 10 --learning-rate-decay 0.9
+              swift run -c release cnn --epochs 10 --resume               continue a run stopped part-way
+              swift run -c release cnn --architecture "[conv32-relu]x2-pool-fc100-relu"
+              swift run -c release cnn --smoke-test                       a run of seconds
             """)
 
     @OptionGroup var options: ProgramOptions
@@ -39,11 +45,64 @@ struct CNNProgram: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Side of the first layer's square filters (odd: the padding (F - 1) / 2 keeps the size).")
     var filterSize = 7
 
-    @Flag(name: .long, help: "A quick check that everything runs: 2 images timed. Counts given, if any, win over these numbers.")
+    @Option(name: .long, parsing: .unconditional, help: "Hidden units of the affine layer after the pooling.")
+    var hiddenSize = 100
+
+    @Option(name: .long, help: ArgumentHelp("""
+        Train another net of the lecture's pattern instead, written as layers joined by '-': conv<F> (3x3), conv<F>k<K>, \
+        relu, pool (2x2), fc<H>, and [...]x<M> for a repeated group, e.g. "[conv32-relu]x2-pool-fc100-relu" \
+        (the last affine layer and the softmax are implied; weights start as He et al.'s).
+        """, valueName: "form"))
+    var architecture: String?
+
+    @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp(
+        "Passes over the training set (default: 1).", valueName: "n"))
+    var epochs = 1
+
+    @Option(name: .long, parsing: .unconditional, help: "Images per minibatch.")
+    var batchSize = 50
+
+    @Option(name: .long, parsing: .unconditional, help: "Adam's learning rate in the first epoch.")
+    var learningRate = 1e-3
+
+    @Option(name: .long, parsing: .unconditional, help: "The learning rate is multiplied by this after every epoch (1 keeps it).")
+    var learningRateDecay = 1.0
+
+    @Option(name: .long, parsing: .unconditional, help: "Regularization strength λ of the L2 penalty λ Σ W² (weights only).")
+    var reg = 1e-3
+
+    @Option(name: .long, parsing: .unconditional, help: "Standard deviation of the three-layer net's initial weights.")
+    var weightScale = 1e-3
+
+    @Option(name: .customLong("train-count"), parsing: .unconditional, help: ArgumentHelp(
+        "Training images (default: 49,000; 500 with --smoke-test).", valueName: "n"))
+    var givenTrainCount: Int?
+
+    @Option(name: .customLong("validation-count"), parsing: .unconditional, help: ArgumentHelp(
+        "Validation images, right after the training images (default: 1,000; 100 with --smoke-test).", valueName: "n"))
+    var givenValidationCount: Int?
+
+    @Option(name: .customLong("test-count"), parsing: .unconditional, help: ArgumentHelp(
+        "Test images (default: 1,000; 100 with --smoke-test).", valueName: "n"))
+    var givenTestCount: Int?
+
+    @Flag(name: .long, help: """
+        Continue from the checkpoint of the last run with this --output (the one stopped part-way, if any, in <output>.failed): \
+        its parameters and epoch count; the run then trains the epochs left of --epochs.
+        """)
+    var resume = false
+
+    @Flag(name: .long, help: """
+        A quick check that everything runs: 2 images timed, 500 training, 100 validation and 100 test images, one epoch. \
+        Counts given, if any, win over these numbers.
+        """)
     var smokeTest = false
 
     /// Images timed with the naive layers: --compare-count, or the preset's.
     var compareCount: Int { givenCompareCount ?? (smokeTest ? 2 : 10) }
+    var trainCount: Int { givenTrainCount ?? (smokeTest ? 500 : 49_000) }
+    var validationCount: Int { givenValidationCount ?? (smokeTest ? 100 : 1_000) }
+    var testCount: Int { givenTestCount ?? (smokeTest ? 100 : 1_000) }
 
     func validate() throws {
         try requirePositive(compareCount, flag: "--compare-count")
@@ -55,14 +114,40 @@ struct CNNProgram: ParsableCommand {
         guard filterSize <= CIFAR10.imageWidth else {
             throw ValidationError("--filter-size \(filterSize) is larger than a CIFAR-10 image (32 x 32)")
         }
+        for (value, flag) in [(hiddenSize, "--hidden-size"), (epochs, "--epochs"), (batchSize, "--batch-size"), (trainCount, "--train-count"),
+                              (validationCount, "--validation-count"), (testCount, "--test-count")] {
+            try requirePositive(value, flag: flag)
+        }
+        try requirePositive(learningRate, flag: "--learning-rate")
+        try requirePositive(learningRateDecay, flag: "--learning-rate-decay")
+        try requireNotNegative(reg, flag: "--reg")
+        try requireNotNegative(weightScale, flag: "--weight-scale")
+        guard trainCount + validationCount <= CIFAR10.trainingRecordCount else {
+            throw ValidationError("--train-count \(trainCount) and --validation-count \(validationCount) add up to more than CIFAR-10's 50,000 training images")
+        }
+        guard testCount <= CIFAR10.testRecordCount else { throw ValidationError("--test-count \(testCount) is more than CIFAR-10's 10,000 test images") }
+        guard batchSize <= trainCount else {
+            throw ValidationError("--batch-size \(batchSize) is larger than the \(trainCount) training images")
+        }
+        if let architecture {
+            do {
+                _ = try NetworkArchitecture(parsing: architecture).shapes(input: [3, 32, 32])
+            } catch let error as ArchitectureError {
+                throw ValidationError("--architecture \"\(architecture)\": \(error)")
+            }
+        }
     }
 
     func run() throws {
         let notebook = try Notebook(title: "Chapter 6 · convolutional networks", program: "cnn", track: workbookTrack,
                                     options: options, chapterTests: "ConvolutionalNetworkTests")
+        CNNProgram.keepFreedMemory()
         try bookkeeping(notebook)
         let cifar = try loadData(notebook)!
         try compareLayers(notebook, images: cifar.train.images)
+        if let data = try loadSplit(notebook) {
+            try trainAndTest(notebook, data)
+        }
         try notebook.finish()
     }
 
