@@ -100,9 +100,9 @@ public struct ThreeLayerConvNet: TrainableModel, Sendable {
         let (dhidden, dw3, db3) = try affineBackward(dscores, cache: scoresCache)
         let (dpooled, dw2, db2) = try affineReLUBackward(dhidden, cache: hiddenCache)
         let (_, dw1, db1) = try convReLUPoolBackward(dpooled, cache: poolCache, inputGradient: false)
-        func regularized(_ dw: Tensor, _ w: Tensor) -> Tensor {
-            Tensor(reshaping: Matrix(reshaping: dw, rows: 1, cols: dw.count) + 2 * reg * Matrix(reshaping: w, rows: 1, cols: w.count),
-                   shape: w.shape)
+        func regularized(_ dw: Tensor, _ w: Tensor) -> Tensor {          // dw + 2 λ w, in one pass
+            let (g, weights, scale) = (dw.storage, w.storage, 2 * reg)
+            return Tensor(shape: w.shape, (0 ..< g.count).map { g[$0] + scale * weights[$0] })
         }
         return (dataLoss + penalty, ["W1": regularized(dw1, w1), "b1": db1, "W2": regularized(dw2, w2), "b2": db2,
                                      "W3": regularized(dw3, w3), "b3": db3])
@@ -132,4 +132,4 @@ public struct ThreeLayerConvNet: TrainableModel, Sendable {
 }
 
 /// Σ w² over every entry.
-func sumOfSquares(_ w: Tensor) -> Double { Matrix(reshaping: w, rows: 1, cols: w.count).squared.sum() }
+func sumOfSquares(_ w: Tensor) -> Double { w.storage.reduce(0) { $0 + $1 * $1 } }

@@ -47,24 +47,26 @@ public func convForwardFast(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int =
     let g = try checkConvolutionInputs(x, w, b, stride: stride, padding: padding, layer: "convForwardFast")
     let (n, f, k, positions) = (x.shape[0], w.shape[0], g.windowSize, g.positionsPerImage)
     let imageSize = g.channels * g.height * g.width
-    var out = Tensor(shape: [n, f, g.outputHeight, g.outputWidth])
-    if n > 0 && f > 0 {
+    let count = n * f * positions
+    // Every entry is written (the bias, then the product added to it), so the storage starts
+    // uninitialised rather than zeroed: one pass over the output instead of two.
+    let values = [Double](unsafeUninitializedCapacity: count) { os, initialized in
+        defer { initialized = count }
+        guard n > 0 && f > 0 else { return }
         x.withUnsafeBufferPointer { xs in
             w.withUnsafeBufferPointer { ws in
                 b.withUnsafeBufferPointer { bs in
-                    out.withUnsafeMutableBufferPointer { os in
-                        let (images, filters, biases, outputs) = (xs.baseAddress!, ws.baseAddress!, bs.baseAddress!, os.baseAddress!)
-                        inChunks(n, workEach: f * positions * k) { chunk in
-                            ScratchBuffers.shared.withBuffer(count: positions * k) { columns in
-                                for image in chunk {
-                                    im2col(image: images + image * imageSize, g, into: columns)
-                                    let maps = outputs + image * f * positions
-                                    for filter in 0 ..< f {
-                                        (maps + filter * positions).initialize(repeating: biases[filter], count: positions)
-                                    }
-                                    matmul(m: f, n: positions, k: k, filters, lda: k, columns, ldb: k, transposeB: true,
-                                           beta: 1, into: maps, ldc: positions, threads: 1)
+                    let (images, filters, biases, outputs) = (xs.baseAddress!, ws.baseAddress!, bs.baseAddress!, os.baseAddress!)
+                    inChunks(n, workEach: f * positions * k) { chunk in
+                        ScratchBuffers.shared.withBuffer(count: positions * k) { columns in
+                            for image in chunk {
+                                im2col(image: images + image * imageSize, g, into: columns)
+                                let maps = outputs + image * f * positions
+                                for filter in 0 ..< f {
+                                    (maps + filter * positions).initialize(repeating: biases[filter], count: positions)
                                 }
+                                matmul(m: f, n: positions, k: k, filters, lda: k, columns, ldb: k, transposeB: true,
+                                       beta: 1, into: maps, ldc: positions, threads: 1)
                             }
                         }
                     }
@@ -72,6 +74,7 @@ public func convForwardFast(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int =
             }
         }
     }
+    let out = Tensor(shape: [n, f, g.outputHeight, g.outputWidth], values)
     return (out, FastConvolutionCache(x: x, w: w, geometry: g))
 }
 

@@ -108,8 +108,10 @@ extension CNNProgram {
                            shape: [sample, 3, 32, 32])
             var probe = model
             let first = try probe.loss(x, labels: Array(data.train.labels[0 ..< sample])).loss
-            cell.say(String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
-                            architectureText, first, sample, log(10.0)))
+            cell.say(resume
+                ? String(format: "%@: loss %.4f on %d images at the checkpoint.", architectureText, first, sample)
+                : String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
+                         architectureText, first, sample, log(10.0)))
             let remaining = epochs - done
             guard remaining > 0 else {
                 cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
