@@ -44,8 +44,8 @@ public struct ThreeLayerConvNet: TrainableModel, Sendable {
     ///   - weightScale: the standard deviation of the initial weights (1e-3 by default).
     ///   - reg: λ >= 0.
     ///   - seed: fixes the initial weights.
-    /// - Throws: ``ConvolutionalNetworkError/invalidSetting(name:value:requirement:)`` naming the first
-    ///   setting out of range.
+    /// - Throws: ``ConvolutionalNetworkError/invalidSetting(name:value:requirement:)`` or
+    ///   ``ConvolutionalNetworkError/invalidNumber(name:value:requirement:)`` naming the first setting out of range.
     public init(inputShape: [Int] = [3, 32, 32], filterCount: Int = 32, filterSize: Int = 7, hiddenSize: Int = 100,
                 classCount: Int = 10, weightScale: Double = 1e-3, reg: Double = 0, seed: UInt64 = 0) throws {
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 >= 1 }) else {
@@ -64,9 +64,8 @@ public struct ThreeLayerConvNet: TrainableModel, Sendable {
             throw ConvolutionalNetworkError.invalidSetting(name: "filterSize", value: filterSize,
                                                            requirement: "odd and at most \(min(height, width))")
         }
-        guard weightScale.isFinite && weightScale >= 0 && reg.isFinite && reg >= 0 else {
-            throw ConvolutionalNetworkError.invalidSetting(name: weightScale.isFinite && weightScale >= 0 ? "reg" : "weightScale",
-                                                           value: 0, requirement: "finite and >= 0")
+        for (name, value) in [("weightScale", weightScale), ("reg", reg)] where !(value.isFinite && value >= 0) {
+            throw ConvolutionalNetworkError.invalidNumber(name: name, value: value, requirement: "finite and >= 0")
         }
         var generator = SeededGenerator(seed: seed)
         let pooled = filterCount * (height / 2) * (width / 2)

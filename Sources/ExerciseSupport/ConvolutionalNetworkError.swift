@@ -19,6 +19,8 @@ public enum ConvolutionalNetworkError: Error, Equatable, CustomStringConvertible
     case poolDoesNotTile(layer: String, poolHeight: Int, poolWidth: Int, stride: Int)
     /// A setting outside its range, e.g. 0 filters or a negative number of layers.
     case invalidSetting(name: String, value: Int, requirement: String)
+    /// A real-valued setting outside its range, e.g. a negative or NaN weight scale.
+    case invalidNumber(name: String, value: Double, requirement: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum ConvolutionalNetworkError: Error, Equatable, CustomStringConvertible
             return "\(layer): \(poolHeight) x \(poolWidth) windows at stride \(stride) do not tile the input: the fast layer "
                 + "needs the stride equal to the window (use maxPoolForwardNaive for overlapping windows)"
         case let .invalidSetting(name, value, requirement):
+            return "\(name) = \(value): it must be \(requirement)"
+        case let .invalidNumber(name, value, requirement):
             return "\(name) = \(value): it must be \(requirement)"
         }
     }
