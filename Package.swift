@@ -57,6 +57,15 @@ cpuSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 /// belong in the loop's file (see Sources/LinearAlgebra/GEMMKernel.swift).
 let numericSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+/// The AVX-512 matrix kernel is compiled for AVX-512 (F, CD, BW, DQ, VL: `skylake-avx512`, 2017 and
+/// later) in a module of its own, and LinearAlgebra calls it only after the CPUFeatures check has
+/// passed, so that the same binary still runs on an AVX2-only CPU. On other architectures the module
+/// is empty.
+var avx512Settings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+#if arch(x86_64)
+avx512Settings.append(.unsafeFlags(["-target-cpu", "skylake-avx512"]))
+#endif
+
 /// The student's code is not: in a debug build a crash in it prints its reason and line
 /// ("Fatal error: Index out of range"), which optimised code does not.
 let workbookSettings: [SwiftSetting] = cpuSettings
@@ -79,7 +88,9 @@ let package = Package(
     ],
     targets: [
         // Given code: the libraries every chapter stands on.
-        .target(name: "LinearAlgebra", swiftSettings: numericSettings),
+        .target(name: "CPUFeatures"),
+        .target(name: "LinearAlgebraAVX512", swiftSettings: avx512Settings),
+        .target(name: "LinearAlgebra", dependencies: ["CPUFeatures", "LinearAlgebraAVX512"], swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),

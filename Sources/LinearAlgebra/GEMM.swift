@@ -32,6 +32,10 @@ import Dispatch
 /// `shortProduct` the slivers of B. Each entry of C is summed by one thread in the same order in every
 /// case, so the result is the same bit for bit whatever ``Parallelism/threadCount`` is.
 ///
+/// The micro-kernel and its tile and block sizes come from a ``Tiling`` (GEMMKernel.swift): the 6 x 8
+/// AVX2 kernel or, on CPUs with AVX-512, the 12 x 16 one, as ``SIMDKernel/active`` says. Each kernel
+/// gives the same bits on any thread count; the two differ only where their KC slices end.
+///
 /// Rounding: each entry is a sum of K products accumulated with fused multiply-adds in order of p,
 /// restarted every KC terms and added to C; its error is bounded like any recursive summation,
 /// |error| <= K u sum_p |a_ip b_pj| to first order, with u = 2^-53.
@@ -51,7 +55,7 @@ import Dispatch
 func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
           a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int,
           beta: Double, c: UnsafeMutablePointer<Double>?, ldc: Int,
-          threads: Int = Parallelism.threadCount) {
+          threads: Int = Parallelism.threadCount, kernel: SIMDKernel = SIMDKernel.active) {
     guard m > 0 && n > 0, let c else { return }
     guard k > 0, let a, let b else {
         for i in 0 ..< m {
@@ -60,76 +64,76 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         }
         return
     }
+    let tiling = kernel.tiling
     // A product with few columns and many rows is computed as Cᵀ = op(B)ᵀ op(A)ᵀ when that turns a
     // transposed A (packed from short pieces of many rows) into an untransposed B (packed from whole
     // rows): Xᵀ dscores with X (49,000, 3,073) and 10 classes streams X row by row this way.
-    if transposeA && n < 2 * Blocking.nr && m > n {
+    if transposeA && n < 2 * tiling.nr && m > n {
         blockedProduct(Operand(base: b, stride: ldb, transposed: !transposeB), Operand(base: a, stride: lda, transposed: false),
-                       m: n, n: m, k: k, beta: beta, c: c, rowStride: 1, columnStride: ldc, threads: threads)
+                       m: n, n: m, k: k, beta: beta, c: c, rowStride: 1, columnStride: ldc, threads: threads, tiling: tiling)
     } else {
         blockedProduct(Operand(base: a, stride: lda, transposed: transposeA), Operand(base: b, stride: ldb, transposed: transposeB),
-                       m: m, n: n, k: k, beta: beta, c: c, rowStride: ldc, columnStride: 1, threads: threads)
+                       m: m, n: n, k: k, beta: beta, c: c, rowStride: ldc, columnStride: 1, threads: threads, tiling: tiling)
     }
 }
 
 /// C = lhs rhs + beta C, where lhs is op(A) (m, k), rhs is op(B) (k, n), and entry (i, j) of C is
 /// at `c + i * rowStride + j * columnStride`: the loops of Goto and van de Geijn described above.
 func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
-                    c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads: Int) {
-    if m <= Blocking.mc {
+                    c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads: Int, tiling: Tiling) {
+    if m <= tiling.mc {
         shortProduct(lhs, rhs, m: m, n: n, k: k, beta: beta, c: c, rowStride: rowStride, columnStride: columnStride,
-                     threads: threads)
+                     threads: threads, tiling: tiling)
         return
     }
-    let panels = (m + Blocking.mr - 1) / Blocking.mr
+    let panels = (m + tiling.mr - 1) / tiling.mr
     let threads = threadCount(m: m, n: n, k: k, requested: threads, parts: panels)
-    let kcMax = Swift.min(Blocking.kc, k)
-    let ncMax = Swift.min(Blocking.nc, n)
-    let mcMax = Swift.min(Blocking.mc, m)
-    let packedB = PackingBuffer(count: roundUp(ncMax, Blocking.nr) / Blocking.nr * sliverStride(kcMax))
-    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(mcMax, Blocking.mr) / Blocking.mr * panelStride(kcMax)) }
+    let kcMax = Swift.min(tiling.kc, k)
+    let ncMax = Swift.min(tiling.nc, n)
+    let mcMax = Swift.min(tiling.mc, m)
+    let packedB = PackingBuffer(count: roundUp(ncMax, tiling.nr) / tiling.nr * tiling.sliverStride(kcMax))
+    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(mcMax, tiling.mr) / tiling.mr * tiling.panelStride(kcMax)) }
     defer {
         packedB.deallocate()
         for buffer in packedA { buffer.deallocate() }
     }
 
-    for jc in stride(from: 0, to: n, by: Blocking.nc) {
-        let nc = Swift.min(Blocking.nc, n - jc)
-        let slivers = (nc + Blocking.nr - 1) / Blocking.nr
-        for pc in stride(from: 0, to: k, by: Blocking.kc) {
-            let kc = Swift.min(Blocking.kc, k - pc)
+    for jc in stride(from: 0, to: n, by: tiling.nc) {
+        let nc = Swift.min(tiling.nc, n - jc)
+        let slivers = (nc + tiling.nr - 1) / tiling.nr
+        for pc in stride(from: 0, to: k, by: tiling.kc) {
+            let kc = Swift.min(tiling.kc, k - pc)
             let sliceBeta = pc == 0 ? beta : 1
             // The threads pack a share of the slivers each, then all use all of them.
             runConcurrently(threads: threads) { t in
                 let part = share(t, of: slivers, among: threads)
                 guard !part.isEmpty else { return }
-                let first = part.lowerBound * Blocking.nr
-                packPanelB(rhs, row: pc, depth: kc, column: jc + first,
-                           width: Swift.min(part.upperBound * Blocking.nr, nc) - first,
-                           into: packedB.base + part.lowerBound * sliverStride(kc))
+                let first = part.lowerBound * tiling.nr
+                packPanelB(rhs, tiling: tiling, row: pc, depth: kc, column: jc + first,
+                           width: Swift.min(part.upperBound * tiling.nr, nc) - first,
+                           into: packedB.base + part.lowerBound * tiling.sliverStride(kc))
             }
             // Each thread takes a share of the row panels of C, packing its own blocks of A.
             runConcurrently(threads: threads) { t in
                 let ownPanels = share(t, of: panels, among: threads)
-                let rowRange = ownPanels.lowerBound * Blocking.mr ..< Swift.min(ownPanels.upperBound * Blocking.mr, m)
+                let rowRange = ownPanels.lowerBound * tiling.mr ..< Swift.min(ownPanels.upperBound * tiling.mr, m)
                 guard !rowRange.isEmpty else { return }
                 let blockA = packedA[t].base
                 // Blocks of nearly equal height, at most MC: 252 rows are three blocks of 84, not
                 // 120, 120 and 12 (a block of two panels reads every sliver for little work).
-                let blocks = (rowRange.count + Blocking.mc - 1) / Blocking.mc
-                let blockHeight = roundUp((rowRange.count + blocks - 1) / blocks, Blocking.mr)
+                let blocks = (rowRange.count + tiling.mc - 1) / tiling.mc
+                let blockHeight = roundUp((rowRange.count + blocks - 1) / blocks, tiling.mr)
                 for ic in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: blockHeight) {
                     let mc = Swift.min(blockHeight, rowRange.upperBound - ic)
-                    packBlockA(lhs, row: ic, height: mc, column: pc, depth: kc, into: blockA)
+                    packBlockA(lhs, tiling: tiling, row: ic, height: mc, column: pc, depth: kc, into: blockA)
                     for s in 0 ..< slivers {
-                        let sliver = packedB.base + s * sliverStride(kc)
-                        let width = Swift.min(Blocking.nr, nc - s * Blocking.nr)
-                        for panel in 0 ..< (mc + Blocking.mr - 1) / Blocking.mr {
-                            let i = ic + panel * Blocking.mr
-                            microKernel(depth: kc, panel: blockA + panel * panelStride(kc), sliver: sliver,
-                                        c: c + i * rowStride + (jc + s * Blocking.nr) * columnStride,
-                                        rowStride: rowStride, columnStride: columnStride,
-                                        height: Swift.min(Blocking.mr, m - i), width: width, beta: sliceBeta)
+                        let sliver = packedB.base + s * tiling.sliverStride(kc)
+                        let width = Swift.min(tiling.nr, nc - s * tiling.nr)
+                        for panel in 0 ..< (mc + tiling.mr - 1) / tiling.mr {
+                            let i = ic + panel * tiling.mr
+                            tiling.multiplyTile(kc, blockA + panel * tiling.panelStride(kc), sliver,
+                                                c + i * rowStride + (jc + s * tiling.nr) * columnStride, rowStride, columnStride,
+                                                Swift.min(tiling.mr, m - i), width, sliceBeta)
                         }
                     }
                 }
@@ -150,35 +154,36 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
 /// meet once per product rather than once per slice: a convolution's dW = doutᵀ X_col has K =
 /// 51,200 (200 slices), and a meeting per slice cost more than the second thread saved.
 func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: Double,
-                  c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads requested: Int) {
-    let slivers = (n + Blocking.nr - 1) / Blocking.nr
+                  c: UnsafeMutablePointer<Double>, rowStride: Int, columnStride: Int, threads requested: Int,
+                  tiling: Tiling) {
+    let slivers = (n + tiling.nr - 1) / tiling.nr
     let threads = threadCount(m: m, n: n, k: k, requested: requested, parts: slivers)
-    let kcMax = Swift.min(Blocking.kc, k)
-    let group = Blocking.sliverGroup
-    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(m, Blocking.mr) / Blocking.mr * panelStride(kcMax)) }
-    let packedB = (0 ..< threads).map { _ in PackingBuffer(count: group * sliverStride(kcMax)) }
+    let kcMax = Swift.min(tiling.kc, k)
+    let group = tiling.sliverGroup
+    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(m, tiling.mr) / tiling.mr * tiling.panelStride(kcMax)) }
+    let packedB = (0 ..< threads).map { _ in PackingBuffer(count: group * tiling.sliverStride(kcMax)) }
     defer {
         for buffer in packedA + packedB { buffer.deallocate() }
     }
     runConcurrently(threads: threads) { t in
         let part = share(t, of: slivers, among: threads)
         guard !part.isEmpty else { return }
-        for pc in stride(from: 0, to: k, by: Blocking.kc) {
-            let kc = Swift.min(Blocking.kc, k - pc)
+        for pc in stride(from: 0, to: k, by: tiling.kc) {
+            let kc = Swift.min(tiling.kc, k - pc)
             let sliceBeta = pc == 0 ? beta : 1
-            packBlockA(lhs, row: 0, height: m, column: pc, depth: kc, into: packedA[t].base)
+            packBlockA(lhs, tiling: tiling, row: 0, height: m, column: pc, depth: kc, into: packedA[t].base)
             for first in stride(from: part.lowerBound, to: part.upperBound, by: group) {
                 let last = Swift.min(first + group, part.upperBound)
-                let j0 = first * Blocking.nr
-                packPanelB(rhs, row: pc, depth: kc, column: j0, width: Swift.min(last * Blocking.nr, n) - j0,
+                let j0 = first * tiling.nr
+                packPanelB(rhs, tiling: tiling, row: pc, depth: kc, column: j0, width: Swift.min(last * tiling.nr, n) - j0,
                            into: packedB[t].base)
                 for s in first ..< last {
-                    let sliver = packedB[t].base + (s - first) * sliverStride(kc)
-                    let j = s * Blocking.nr
-                    for i in stride(from: 0, to: m, by: Blocking.mr) {
-                        microKernel(depth: kc, panel: packedA[t].base + i / Blocking.mr * panelStride(kc), sliver: sliver,
-                                    c: c + i * rowStride + j * columnStride, rowStride: rowStride, columnStride: columnStride,
-                                    height: Swift.min(Blocking.mr, m - i), width: Swift.min(Blocking.nr, n - j), beta: sliceBeta)
+                    let sliver = packedB[t].base + (s - first) * tiling.sliverStride(kc)
+                    let j = s * tiling.nr
+                    for i in stride(from: 0, to: m, by: tiling.mr) {
+                        tiling.multiplyTile(kc, packedA[t].base + i / tiling.mr * tiling.panelStride(kc), sliver,
+                                            c + i * rowStride + j * columnStride, rowStride, columnStride,
+                                            Swift.min(tiling.mr, m - i), Swift.min(tiling.nr, n - j), sliceBeta)
                     }
                 }
             }

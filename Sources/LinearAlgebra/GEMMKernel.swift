@@ -1,10 +1,14 @@
+#if arch(x86_64)
+import LinearAlgebraAVX512
+#endif
+
 /// The innermost parts of the matrix product: packing the operands and the register-tiled micro-kernel.
 ///
-/// Packed layouts (MR = 6, NR = 8; see ``Blocking``):
+/// Packed layouts (MR x NR is the kernel's tile, 6 x 8 here and 12 x 16 for AVX-512; see ``Tiling``):
 /// - a panel of op(A), MR rows by KC columns, is stored column after column: entry (i, p) of the panel
 ///   at `p * MR + i`, so one step of p reads MR consecutive values;
 /// - a sliver of op(B), KC rows by NR columns, is stored row after row: entry (p, j) at `p * NR + j`,
-///   so one step of p reads two 4-lane vectors.
+///   so one step of p reads one row of the sliver.
 /// Rows of a panel past the edge of A, and columns of a sliver past the edge of B, are zeros.
 ///
 /// Everything the micro-kernel and the packing call is in this file: debug builds (optimised, but
@@ -14,35 +18,67 @@
 /// two NEON registers on arm64.
 typealias Lane = SIMD4<Double>
 
-/// Tile and block sizes, chosen for AVX2 (16 vector registers of 4 doubles) and measured on the
-/// reference machine (48 KiB L1d and 1 MiB L2 per core, 32 MiB shared L3).
-enum Blocking {
-    /// Rows of the micro-tile: 6 x 8 accumulators are 12 registers of 4 lanes, leaving 4 for one
-    /// row of B (2 registers) and a broadcast entry of A.
-    static let mr = 6
-    /// Columns of the micro-tile: two 4-lane vectors.
-    static let nr = 8
-    /// Depth of a packed slice: a KC x NR sliver of B (16 KiB) stays in L1 while the panels of A stream by.
-    static let kc = 256
-    /// Rows of a packed block of A: MC x KC (240 KiB) stays in L2.
-    static let mc = 120
-    /// Slivers of B packed together from the same rows: 16 x 16 KiB stays in L2, and each row of B
-    /// is read in pieces of 16 cache lines.
-    static let sliverGroup = 16
-    /// Columns of a packed panel of B: KC x NC is 1 MiB. Panels of 8 MiB ran as fast on a quiet
-    /// machine, but lost 10-20 % while another program streamed through the shared L3: one thread
-    /// did 2,048^3 at 57 GFLOP/s with 1 MiB panels and 52 with 8 MiB, and the kNN product
-    /// 500 x 3,072 x 5,000 (Bᵀ) at 54-60 against 46-50.
-    static let nc = 512
+/// A micro-kernel with its tile (MR x NR) and the block sizes measured for it. Two exist:
+/// ``fourLane``, the 6 x 8 kernel below (AVX2 on x86-64, NEON on arm64), and on x86-64 ``eightLane``,
+/// the 12 x 16 AVX-512 kernel of the LinearAlgebraAVX512 module; ``SIMDKernel`` chooses between them.
+/// The packing and the loops around the kernel (GEMM.swift) read the sizes from here.
+struct Tiling: Sendable {
+    /// Rows and columns of the micro-tile.
+    let mr: Int, nr: Int
+    /// Depth of a packed slice: a KC x NR sliver of B stays in L1 while the panels of A stream by.
+    let kc: Int
+    /// Rows of a packed block of A: MC x KC stays in L2.
+    let mc: Int
+    /// Columns of a packed panel of B (KC x NC stays in L3).
+    let nc: Int
+    /// Slivers of B packed together from the same rows: they stay in L2, and each row of B is read in
+    /// pieces of several cache lines.
+    let sliverGroup: Int
+    /// C[0 ..< height, 0 ..< width] = panel x sliver + beta C for one MR x NR tile; the parameters
+    /// of ``microKernel(depth:panel:sliver:c:rowStride:columnStride:height:width:beta:)``.
+    let multiplyTile: @Sendable (_ depth: Int, _ panel: UnsafePointer<Double>, _ sliver: UnsafePointer<Double>,
+                                 _ c: UnsafeMutablePointer<Double>, _ rowStride: Int, _ columnStride: Int,
+                                 _ height: Int, _ width: Int, _ beta: Double) -> Void
+
+    /// Entries from one packed panel of A to the next, for panels `depth` deep.
+    @inline(__always)
+    func panelStride(_ depth: Int) -> Int { mr * depth }
+
+    /// Entries from one packed sliver of B to the next, for slivers `depth` deep.
+    @inline(__always)
+    func sliverStride(_ depth: Int) -> Int { nr * depth }
+
+    /// The 6 x 8 kernel of this file, for AVX2 (16 vector registers of 4 doubles); block sizes measured
+    /// on the reference machine (48 KiB L1d and 1 MiB L2 per core, 32 MiB shared L3):
+    /// - 6 x 8 accumulators are 12 registers of 4 lanes, leaving 4 for one row of B (2 registers) and
+    ///   a broadcast entry of A;
+    /// - KC = 256: a sliver is 16 KiB; MC = 120: a block of A is 240 KiB;
+    /// - 16 slivers in a group are 256 KiB;
+    /// - NC = 512 (a panel of B is 1 MiB). Panels of 8 MiB ran as fast on a quiet machine, but lost
+    ///   10-20 % while another program streamed through the shared L3: one thread did 2,048^3 at 57
+    ///   GFLOP/s with 1 MiB panels and 52 with 8 MiB, and the kNN product 500 x 3,072 x 5,000 (Bᵀ) at
+    ///   54-60 against 46-50.
+    static let fourLane = Tiling(mr: 6, nr: 8, kc: 256, mc: 120, nc: 512, sliverGroup: 16) {
+        microKernel(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8)
+    }
+
+    #if arch(x86_64)
+    /// The 12 x 16 AVX-512 kernel (LinearAlgebraAVX512): 24 of the 32 registers of 8 lanes accumulate,
+    /// two hold a row of B, and A's entries are broadcast from memory by the multiply-add itself.
+    /// Block sizes measured on a CPU with 48 KiB L1d and 2 MiB L2 per core (Sapphire Rapids class),
+    /// one thread, n = 512 and 2,048, on a loaded machine (CPU time, not wall time): KC = 384 (a sliver
+    /// is 48 KiB, a panel of A 36 KiB) did 58-62 GFLOP/s against 47-61 with KC = 256 and 40-60 with
+    /// KC = 192; MC = 240 and NC = 1,024 or 2,048 were no faster than MC = 120 and NC = 512, so those
+    /// are kept as for AVX2. Timed against NumPy in the same runs (n = 1,024 and 2,048, ratios numpy /
+    /// Swift), MC = 240 with NC = 3,072 gave 0.55-0.80 where MC = 120 with NC = 512 gave 0.75-1.02. A group of 8 slivers of
+    /// 16 columns is as much as 16 of 8. (TBLIS's configuration for Skylake-X uses the same 12 x 16
+    /// tile for doubles, with KC 384, MC 240 and NC 3,072.)
+    /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
+    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 512, sliverGroup: 8) {
+        multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8)
+    }
+    #endif
 }
-
-/// Entries from one packed panel of A to the next, for panels `depth` deep.
-@inline(__always)
-func panelStride(_ depth: Int) -> Int { Blocking.mr * depth }
-
-/// Entries from one packed sliver of B to the next, for slivers `depth` deep.
-@inline(__always)
-func sliverStride(_ depth: Int) -> Int { Blocking.nr * depth }
 
 // MARK: - Micro-kernel
 
@@ -83,8 +119,8 @@ func microKernel(depth: Int, panel: UnsafePointer<Double>, sliver: UnsafePointer
             c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
             x = Lane(repeating: a[5])
             c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
-            a += Blocking.mr
-            b += Blocking.nr
+            a += 6
+            b += 8
         }
     } else {
         for _ in 0 ..< depth {
@@ -95,11 +131,11 @@ func microKernel(depth: Int, panel: UnsafePointer<Double>, sliver: UnsafePointer
             c30 = multiplyAdd(c30, Lane(repeating: a[3]), b0)
             c40 = multiplyAdd(c40, Lane(repeating: a[4]), b0)
             c50 = multiplyAdd(c50, Lane(repeating: a[5]), b0)
-            a += Blocking.mr
-            b += Blocking.nr
+            a += 6
+            b += 8
         }
     }
-    if height == Blocking.mr && width == Blocking.nr && columnStride == 1 {
+    if height == 6 && width == 8 && columnStride == 1 {
         storeRow(c00, c01, into: c, beta: beta)
         storeRow(c10, c11, into: c + rowStride, beta: beta)
         storeRow(c20, c21, into: c + 2 * rowStride, beta: beta)
@@ -108,14 +144,14 @@ func microKernel(depth: Int, panel: UnsafePointer<Double>, sliver: UnsafePointer
         storeRow(c50, c51, into: c + 5 * rowStride, beta: beta)
         return
     }
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: Blocking.mr * Blocking.nr) { tile in
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * 8) { tile in
         let t = tile.baseAddress!
         for (r, row) in [(c00, c01), (c10, c11), (c20, c21), (c30, c31), (c40, c41), (c50, c51)].enumerated() {
-            storeLane(row.0, t + r * Blocking.nr)
-            storeLane(row.1, t + r * Blocking.nr + 4)
+            storeLane(row.0, t + r * 8)
+            storeLane(row.1, t + r * 8 + 4)
         }
         for i in 0 ..< height {
-            let source = t + i * Blocking.nr, target = c + i * rowStride
+            let source = t + i * 8, target = c + i * rowStride
             for j in 0 ..< width {
                 let entry = target + j * columnStride
                 entry.pointee = beta == 0 ? source[j] : multiplyAdd(source[j], beta, entry.pointee)
@@ -140,60 +176,78 @@ func storeRow(_ low: Lane, _ high: Lane, into c: UnsafeMutablePointer<Double>, b
 // MARK: - Packing
 
 /// Packs rows `row ..< row + height` and columns `column ..< column + depth` of op(A) into consecutive
-/// MR-row panels, the last one zero-padded.
+/// MR-row panels (MR = `tiling.mr`), the last one zero-padded.
 ///
-/// The source is read in its own memory order: row by row of A (six rows side by side, four columns at
-/// a time turned with register transposes) when op(A) = A, and row by row of A across all panels at
-/// once when op(A) = Aᵀ, whose rows run along the panels' height. Strided reads would cost a cache
-/// line, and often a page, per entry.
+/// The source is read in its own memory order: row by row of A (MR rows side by side, four columns at
+/// a time, four rows at a time turned with register transposes) when op(A) = A, and row by row of A
+/// across all panels at once when op(A) = Aᵀ, whose rows run along the panels' height. Strided reads
+/// would cost a cache line, and often a page, per entry.
 @inline(__always)
-func packBlockA(_ a: Operand, row: Int, height: Int, column: Int, depth: Int, into block: UnsafeMutablePointer<Double>) {
-    let mr = Blocking.mr
+func packBlockA(_ a: Operand, tiling: Tiling, row: Int, height: Int, column: Int, depth: Int, into block: UnsafeMutablePointer<Double>) {
+    // The kernels' tile heights as constants, so that each copy is unrolled for its own.
+    switch tiling.mr {
+    case 6: packBlockA(a, mr: 6, row: row, height: height, column: column, depth: depth, into: block)
+    case 12: packBlockA(a, mr: 12, row: row, height: height, column: column, depth: depth, into: block)
+    default: packBlockA(a, mr: tiling.mr, row: row, height: height, column: column, depth: depth, into: block)
+    }
+}
+
+@inline(__always)
+private func packBlockA(_ a: Operand, mr: Int, row: Int, height: Int, column: Int, depth: Int, into block: UnsafeMutablePointer<Double>) {
     let fullPanels = height / mr, rest = height - fullPanels * mr
+    let panelStride = mr * depth
     if a.transposed {
         // op(A)(i, p) = A(p, i): row p of A holds entry p of every panel row.
         for p in 0 ..< depth {
             let source = a.base + (column + p) * a.stride + row
             for q in 0 ..< fullPanels {
-                let from = source + q * mr, to = block + q * panelStride(depth) + p * mr
-                storeLane(loadLane(from), to)
-                to[4] = from[4]; to[5] = from[5]
+                let from = source + q * mr, to = block + q * panelStride + p * mr
+                var i = 0
+                while i + 4 <= mr { storeLane(loadLane(from + i), to + i); i += 4 }
+                while i < mr { to[i] = from[i]; i += 1 }
             }
             if rest > 0 {
-                let from = source + fullPanels * mr, to = block + fullPanels * panelStride(depth) + p * mr
+                let from = source + fullPanels * mr, to = block + fullPanels * panelStride + p * mr
                 for i in 0 ..< rest { to[i] = from[i] }
                 for i in rest ..< mr { to[i] = 0 }
             }
         }
         return
     }
+    let stride = a.stride
     for q in 0 ..< fullPanels {
-        let r0 = a.base + (row + q * mr) * a.stride + column
-        let r1 = r0 + a.stride, r2 = r1 + a.stride, r3 = r2 + a.stride, r4 = r3 + a.stride, r5 = r4 + a.stride
-        let panel = block + q * panelStride(depth)
+        let first = a.base + (row + q * mr) * stride + column
+        let panel = block + q * panelStride
         var p = 0
         while p + 4 <= depth {
-            // Columns p ..< p + 4 of rows 0-3 turned into four 4-lane columns; rows 4 and 5 by hand.
-            let (t0, t1, t2, t3) = transpose(loadLane(r0 + p), loadLane(r1 + p), loadLane(r2 + p), loadLane(r3 + p))
-            let (u4, u5) = (loadLane(r4 + p), loadLane(r5 + p))
+            // Columns p ..< p + 4: each four rows turned into four 4-lane columns, the rows left over
+            // (two of the 6-row panel) by hand.
             let to = panel + p * mr
-            storeLane(t0, to); to[4] = u4[0]; to[5] = u5[0]
-            storeLane(t1, to + 6); to[10] = u4[1]; to[11] = u5[1]
-            storeLane(t2, to + 12); to[16] = u4[2]; to[17] = u5[2]
-            storeLane(t3, to + 18); to[22] = u4[3]; to[23] = u5[3]
+            var i = 0
+            while i + 4 <= mr {
+                let r = first + i * stride + p
+                let (t0, t1, t2, t3) = transpose(loadLane(r), loadLane(r + stride), loadLane(r + 2 * stride), loadLane(r + 3 * stride))
+                storeLane(t0, to + i); storeLane(t1, to + mr + i); storeLane(t2, to + 2 * mr + i); storeLane(t3, to + 3 * mr + i)
+                i += 4
+            }
+            while i < mr {
+                let u = loadLane(first + i * stride + p)
+                to[i] = u[0]; to[mr + i] = u[1]; to[2 * mr + i] = u[2]; to[3 * mr + i] = u[3]
+                i += 1
+            }
             p += 4
         }
         while p < depth {
             let to = panel + p * mr
-            to[0] = r0[p]; to[1] = r1[p]; to[2] = r2[p]; to[3] = r3[p]; to[4] = r4[p]; to[5] = r5[p]
+            for i in 0 ..< mr { to[i] = first[i * stride + p] }
             p += 1
         }
     }
     if rest > 0 {
-        let panel = block + fullPanels * panelStride(depth)
+        let panel = block + fullPanels * panelStride
         for i in 0 ..< mr {
             if i < rest {
-                let source = a.base + (row + fullPanels * mr + i) * a.stride + column
+                let source = a.base + (row + fullPanels * mr + i) * stride + column
                 for p in 0 ..< depth { panel[p * mr + i] = source[p] }
             } else {
                 for p in 0 ..< depth { panel[p * mr + i] = 0 }
@@ -203,70 +257,76 @@ func packBlockA(_ a: Operand, row: Int, height: Int, column: Int, depth: Int, in
 }
 
 /// Packs rows `row ..< row + depth` and columns `column ..< column + width` of op(B) into consecutive
-/// NR-column slivers, the last one zero-padded.
+/// NR-column slivers (NR = `tiling.nr`, a multiple of 4), the last one zero-padded.
 ///
 /// As for A, the source is read in its memory order: row by row of B across all slivers when
-/// op(B) = B, and eight rows of B side by side (turned with register transposes) when op(B) = Bᵀ.
+/// op(B) = B, and NR rows of B side by side (four at a time turned with register transposes) when
+/// op(B) = Bᵀ.
 @inline(__always)
-func packPanelB(_ b: Operand, row: Int, depth: Int, column: Int, width: Int, into panel: UnsafeMutablePointer<Double>) {
-    let nr = Blocking.nr
+func packPanelB(_ b: Operand, tiling: Tiling, row: Int, depth: Int, column: Int, width: Int, into panel: UnsafeMutablePointer<Double>) {
+    switch tiling.nr {
+    case 8: packPanelB(b, nr: 8, group: tiling.sliverGroup, row: row, depth: depth, column: column, width: width, into: panel)
+    case 16: packPanelB(b, nr: 16, group: tiling.sliverGroup, row: row, depth: depth, column: column, width: width, into: panel)
+    default: packPanelB(b, nr: tiling.nr, group: tiling.sliverGroup, row: row, depth: depth, column: column, width: width, into: panel)
+    }
+}
+
+@inline(__always)
+private func packPanelB(_ b: Operand, nr: Int, group: Int, row: Int, depth: Int, column: Int, width: Int,
+                        into panel: UnsafeMutablePointer<Double>) {
     let fullSlivers = width / nr, rest = width - fullSlivers * nr
+    let sliverStride = nr * depth
     if !b.transposed {
         // op(B)(p, j) = B(p, j): row p of B holds row p of every sliver. Slivers are filled a group
         // at a time, so that the rows are read in pieces of several cache lines while the writes
         // stay within a few cache-resident slivers (one row of B scattered over all of them would
         // touch a page per sliver).
-        let group = Blocking.sliverGroup
         for first in stride(from: 0, to: fullSlivers, by: group) {
             let last = Swift.min(first + group, fullSlivers)
             for p in 0 ..< depth {
                 let source = b.base + (row + p) * b.stride + column
                 for s in first ..< last {
-                    let from = source + s * nr, to = panel + s * sliverStride(depth) + p * nr
-                    storeLane(loadLane(from), to)
-                    storeLane(loadLane(from + 4), to + 4)
+                    let from = source + s * nr, to = panel + s * sliverStride + p * nr
+                    for j in Swift.stride(from: 0, to: nr, by: 4) { storeLane(loadLane(from + j), to + j) }
                 }
             }
         }
         if rest > 0 {
             for p in 0 ..< depth {
                 let source = b.base + (row + p) * b.stride + column
-                let from = source + fullSlivers * nr, to = panel + fullSlivers * sliverStride(depth) + p * nr
+                let from = source + fullSlivers * nr, to = panel + fullSlivers * sliverStride + p * nr
                 for j in 0 ..< rest { to[j] = from[j] }
                 for j in rest ..< nr { to[j] = 0 }
             }
         }
         return
     }
-    // op(B)(p, j) = B(j, p): each sliver reads eight rows of B, four columns at a time.
+    // op(B)(p, j) = B(j, p): each sliver reads NR rows of B, four columns at a time.
+    let stride = b.stride
     for s in 0 ..< fullSlivers {
-        let r0 = b.base + (column + s * nr) * b.stride + row
-        let rows = (r0, r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride,
-                    r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
-        let sliver = panel + s * sliverStride(depth)
+        let first = b.base + (column + s * nr) * stride + row
+        let sliver = panel + s * sliverStride
         var p = 0
         while p + 4 <= depth {
-            let (l0, l1, l2, l3) = transpose(loadLane(rows.0 + p), loadLane(rows.1 + p), loadLane(rows.2 + p), loadLane(rows.3 + p))
-            let (h0, h1, h2, h3) = transpose(loadLane(rows.4 + p), loadLane(rows.5 + p), loadLane(rows.6 + p), loadLane(rows.7 + p))
             let to = sliver + p * nr
-            storeLane(l0, to); storeLane(h0, to + 4)
-            storeLane(l1, to + 8); storeLane(h1, to + 12)
-            storeLane(l2, to + 16); storeLane(h2, to + 20)
-            storeLane(l3, to + 24); storeLane(h3, to + 28)
+            for j in Swift.stride(from: 0, to: nr, by: 4) {
+                let r = first + j * stride + p
+                let (t0, t1, t2, t3) = transpose(loadLane(r), loadLane(r + stride), loadLane(r + 2 * stride), loadLane(r + 3 * stride))
+                storeLane(t0, to + j); storeLane(t1, to + nr + j); storeLane(t2, to + 2 * nr + j); storeLane(t3, to + 3 * nr + j)
+            }
             p += 4
         }
         while p < depth {
             let to = sliver + p * nr
-            to[0] = rows.0[p]; to[1] = rows.1[p]; to[2] = rows.2[p]; to[3] = rows.3[p]
-            to[4] = rows.4[p]; to[5] = rows.5[p]; to[6] = rows.6[p]; to[7] = rows.7[p]
+            for j in 0 ..< nr { to[j] = first[j * stride + p] }
             p += 1
         }
     }
     if rest > 0 {
-        let sliver = panel + fullSlivers * sliverStride(depth)
+        let sliver = panel + fullSlivers * sliverStride
         for j in 0 ..< nr {
             if j < rest {
-                let source = b.base + (column + fullSlivers * nr + j) * b.stride + row
+                let source = b.base + (column + fullSlivers * nr + j) * stride + row
                 for p in 0 ..< depth { sliver[p * nr + j] = source[p] }
             } else {
                 for p in 0 ..< depth { sliver[p * nr + j] = 0 }

@@ -13,7 +13,8 @@
 /// - Precondition: the inner dimensions agree; a mismatch traps naming both shapes.
 ///
 /// Runs at about 60 GFLOP/s per core on an AVX2 machine (a plain triple loop manages well under 1),
-/// on up to ``Parallelism/threadCount`` threads (at most one per million multiply-adds, so small
+/// and with the AVX-512 kernel where the CPU has it (``SIMDKernel``), on up to
+/// ``Parallelism/threadCount`` threads (at most one per million multiply-adds, so small
 /// products stay on the calling thread); the result is the same whatever the thread count.
 /// Infinities and NaNs propagate as IEEE arithmetic says (0 x inf is NaN), as in NumPy.
 public func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {

@@ -30,6 +30,12 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("threads"), help: "Thread counts (repeatable); default 1 and all cores.")
     var threadCounts: [Int] = []
 
+    @Option(name: .customLong("kernel"), help: """
+        Swift matrix kernels to time, each in its own rows: avx2, avx512 (repeatable); default the one \
+        WORKBOOK_SIMD selects (the widest this CPU has).
+        """)
+    var kernels: [SIMDKernel] = []
+
     @Flag(name: .customLong("no-numpy"), help: "Time the Swift side only.")
     var noNumPy = false
 
@@ -43,6 +49,10 @@ struct Bench: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = self.threadCounts.isEmpty ? Array(Set([1, cores])).sorted() : self.threadCounts
         let families = self.families.isEmpty ? Workload.Family.byDefault : self.families
+        let kernels = self.kernels.isEmpty ? [SIMDKernel.active] : self.kernels
+        for kernel in kernels where !SIMDKernel.available.contains(kernel) {
+            throw ValidationError("--kernel \(kernel.argument): this CPU cannot run the \(kernel) kernel (it has \(SIMDKernel.available.map { "\($0)" }.joined(separator: ", ")))")
+        }
         var workloads: [Workload] = []
         for family in Workload.Family.allCases where families.contains(family) {
             switch family {
@@ -65,41 +75,47 @@ struct Bench: ParsableCommand {
             times are medians (fastest–slowest) per run\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
             """)
         print("")
-        print("| workload | threads | Swift | numpy | numpy / Swift | Swift GFLOP/s | numpy GFLOP/s |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| workload | threads | Swift kernel | Swift | numpy | numpy / Swift | Swift GFLOP/s | numpy GFLOP/s |")
+        print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
         var sink = 0.0
         var blas: (String, String, String)?
         for workload in workloads {
             let run = workload.prepare()
             for threads in threadCounts {
-                Parallelism.threadCount = threads
-                // Half the Swift runs before NumPy's and half after, so that a change of load on the
-                // machine meets both sides alike.
-                var stopwatch = Stopwatch(minimumSeconds: minimumSeconds, run)
-                stopwatch.time(until: (repeats + 1) / 2)
-                var numpyTiming: Timing?
-                if numpyMissing == nil {
-                    let report = try numpy.measure(workload.numpyArguments, threads: threads, repeats: repeats,
-                                                   minimumSeconds: minimumSeconds)
-                    numpyTiming = Timing(seconds: report.times)
-                    blas = (report.numpy, report.blas, report.core)
+                for kernel in kernels {
+                    Parallelism.threadCount = threads
+                    SIMDKernel.active = kernel
+                    // Half the Swift runs before NumPy's and half after, so that a change of load on the
+                    // machine meets both sides alike.
+                    var stopwatch = Stopwatch(minimumSeconds: minimumSeconds, run)
+                    stopwatch.time(until: (repeats + 1) / 2)
+                    var numpyTiming: Timing?
+                    if numpyMissing == nil {
+                        let report = try numpy.measure(workload.numpyArguments, threads: threads, repeats: repeats,
+                                                       minimumSeconds: minimumSeconds)
+                        numpyTiming = Timing(seconds: report.times)
+                        blas = (report.numpy, report.blas, report.core)
+                    }
+                    stopwatch.time(until: repeats)
+                    sink += stopwatch.sink
+                    let swift = stopwatch.timing
+                    func rate(_ timing: Timing?) -> String {
+                        guard let timing, let flops = workload.flops else { return "" }
+                        return String(format: "%.1f", flops / timing.median / 1e9)
+                    }
+                    let ratio = numpyTiming.map { String(format: "%.2f", $0.median / swift.median) } ?? ""
+                    print("| \(workload.name) | \(threads) | \(kernel) | \(swift.summary) | \(numpyTiming?.summary ?? "") | \(ratio) | \(rate(swift)) | \(rate(numpyTiming)) |")
+                    fflush(stdout)
                 }
-                stopwatch.time(until: repeats)
-                sink += stopwatch.sink
-                let swift = stopwatch.timing
-                func rate(_ timing: Timing?) -> String {
-                    guard let timing, let flops = workload.flops else { return "" }
-                    return String(format: "%.1f", flops / timing.median / 1e9)
-                }
-                let ratio = numpyTiming.map { String(format: "%.2f", $0.median / swift.median) } ?? ""
-                print("| \(workload.name) | \(threads) | \(swift.summary) | \(numpyTiming?.summary ?? "") | \(ratio) | \(rate(swift)) | \(rate(numpyTiming)) |")
-                fflush(stdout)
             }
         }
         if let (version, config, core) = blas {
-            let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0)" } ?? "OPENBLAS_CORETYPE unset"
+            let removed = NumPyRunner.removedVariables.compactMap { name in
+                ProcessInfo.processInfo.environment[name].map { "\(name)=\($0)" }
+            }
             print("")
-            print("numpy \(version), \(config); OpenBLAS kernel in use: \(core) (\(coretype))")
+            print("numpy \(version), \(config); OpenBLAS kernel in use: \(core), its own choice for this CPU"
+                  + (removed.isEmpty ? "" : " (this shell's \(removed.joined(separator: " and ")) removed for NumPy)"))
         }
         if let load = loadAverage() {
             print(String(format: "Load average %.2f at the end, on %d cores; bench accounts for up to its thread count, and more means other programs ran too.",
@@ -110,3 +126,18 @@ struct Bench: ParsableCommand {
 }
 
 extension Workload.Family: ExpressibleByArgument {}
+
+extension SIMDKernel: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "avx2", "neon": self = .fourLane
+        case "avx512": self = .eightLane
+        default: return nil
+        }
+    }
+
+    /// The name `--kernel` takes.
+    var argument: String { self == .fourLane ? "avx2" : "avx512" }
+
+    public static var allValueStrings: [String] { ["avx2", "avx512"] }
+}

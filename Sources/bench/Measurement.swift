@@ -63,6 +63,9 @@ struct Stopwatch {
 struct NumPyRunner {
     let script: URL
 
+    /// Variables of this process's environment that the NumPy process does not inherit.
+    static let removedVariables = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
+
     /// What the script reports besides the times.
     struct Report: Decodable {
         let times: [Double]
@@ -98,6 +101,10 @@ struct NumPyRunner {
         process.arguments = ["python3"] + arguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[name] = "\(threads)" }
+        // NumPy as a student has it: OpenBLAS picks its kernel for this CPU itself. Some machines set
+        // these two to work around their own set-up (forcing the AVX2 kernels); they are removed for
+        // the NumPy process only.
+        for name in NumPyRunner.removedVariables { environment[name] = nil }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -2,7 +2,8 @@ import Foundation
 
 /// A chapter's graded suite: the XCTest class `WorkbookTests.<suite>` and its tests.
 struct Chapter {
-    /// The chapters we know by number and program name; a new suite without an entry still gets graded.
+    /// The chapters we know by number and program name; a new suite without an entry still gets graded,
+    /// numbered by its test folder (`Tests/WorkbookTests/04-neural-networks/` is chapter 4).
     static let known: [(suite: String, number: Int, program: String, title: String)] = [
         ("KNNTests", 1, "knn", "k-nearest neighbours"),
         ("LinearClassifierTests", 2, "linear-classifier", "linear classifiers"),
@@ -13,23 +14,68 @@ struct Chapter {
 
     let suite: String
     let tests: [String]
+    /// The chapter folder of the file that declares the suite's class (`04-neural-networks`), if known.
+    var folder: String? = nil
 
     var info: (number: Int, program: String, title: String)? {
-        Chapter.known.first { $0.suite == suite }.map { ($0.number, $0.program, $0.title) }
+        if let entry = Chapter.known.first(where: { $0.suite == suite }) { return (entry.number, entry.program, entry.title) }
+        guard let folder, let (number, slug) = Chapter.numberedFolder(folder) else { return nil }
+        return (number, slug, slug.replacingOccurrences(of: "-", with: " "))
     }
     var name: String { info?.program ?? suite }
     var title: String { info.map { "\($0.number) \($0.title)" } ?? suite }
 
+    /// The chapter's exercises, in test order.
+    var exercises: [String] {
+        var seen: [String] = []
+        for test in tests where !seen.contains(ChapterResult.exercise(of: test)) { seen.append(ChapterResult.exercise(of: test)) }
+        return seen
+    }
+
     func matches(_ query: String) -> Bool {
-        [suite, name, info.map { String($0.number) } ?? ""].contains { $0.lowercased() == query.lowercased() }
+        [suite, name, folder ?? "", info.map { String($0.number) } ?? ""].contains { $0.lowercased() == query.lowercased() }
+    }
+
+    /// The limit for the tests after a first endless loop: a quarter of the limit, at least 10 s.
+    static func shorterLimit(_ limit: Double) -> Double {
+        min(limit, max(10, limit / 4))
+    }
+
+    /// "04-neural-networks" is (4, "neural-networks").
+    static func numberedFolder(_ folder: String) -> (Int, String)? {
+        let parts = folder.split(separator: "-", maxSplits: 1)
+        guard parts.count == 2, let number = Int(parts[0]) else { return nil }
+        return (number, String(parts[1]))
+    }
+
+    /// Whether `query` can name a chapter, answered before anything is built: a known chapter's number,
+    /// program or suite, or a suite class or numbered chapter folder that the test files declare.
+    /// - Returns: nil if it can, else the chapters there are, for the message.
+    static func unknownChapterChoices(_ query: String, declared: DeclarationOrder) -> [String]? {
+        let q = query.lowercased()
+        let number = Int(query)
+        for entry in known where [entry.suite.lowercased(), entry.program, String(entry.number)].contains(q) { return nil }
+        // Suites: classes in a numbered chapter folder, or named …Tests (not the helpers in Support/).
+        let suites = declared.folders.filter { numberedFolder($0.value) != nil || $0.key.hasSuffix("Tests") }
+        for (suite, folder) in suites {
+            let numbered = numberedFolder(folder)
+            if suite.lowercased() == q || folder.lowercased() == q || numbered.map({ $0.1 == q || $0.0 == number }) ?? false {
+                return nil
+            }
+        }
+        var choices = known.map { "\($0.number) (\($0.program))" }
+        for (suite, folder) in suites.sorted(by: { $0.value < $1.value }) where !known.contains(where: { $0.suite == suite }) {
+            choices.append(numberedFolder(folder).map { "\($0.0) (\(suite))" } ?? suite)
+        }
+        return choices
     }
 
     /// The chapters' suites found in the built tests, in chapter order, each with its tests in the order
     /// the test files declare them (`swift test list` sorts them by name).
-    static func discover(using swiftPM: SwiftPM) throws -> [Chapter] {
-        let listing = try swiftPM.run(["test", "list", "--skip-build"])
+    static func discover(using runner: PackageRunner, declared: DeclarationOrder) throws -> [Chapter] {
+        let listing = try runner.run(["test", "list", "--skip-build"])
         guard listing.status == 0 else {
-            throw GradeError.listing(listing.output)
+            throw GradeError.manifestMessages(in: listing.output).map(GradeError.manifest) ?? GradeError.listing(listing.output)
         }
         var bySuite: [String: [String]] = [:]
         for line in listing.output.split(separator: "\n") where line.hasPrefix("WorkbookTests.") {
@@ -37,37 +83,139 @@ struct Chapter {
             guard parts.count == 2 else { continue }
             bySuite[String(parts[0]), default: []].append(String(parts[1]))
         }
-        func order(_ suite: String) -> Int { known.first { $0.suite == suite }?.number ?? Int.max }
-        let declared = DeclarationOrder(folder: URL(fileURLWithPath: "Tests/WorkbookTests", isDirectory: true))
-        return bySuite.keys.sorted { (order($0), $0) < (order($1), $1) }.map {
-            Chapter(suite: $0, tests: declared.sorted(bySuite[$0]!, suite: $0))
+        let chapters = bySuite.keys.map {
+            Chapter(suite: $0, tests: declared.sorted(bySuite[$0]!, suite: $0), folder: declared.folders[$0])
         }
+        return chapters.sorted { ($0.info?.number ?? Int.max, $0.suite) < ($1.info?.number ?? Int.max, $1.suite) }
     }
 
-    /// Runs the suite in its own process; after a crash or a time-out, again without that test.
-    /// - Parameter timeLimit: seconds one run of the suite may take before its running test is stopped.
-    func grade(timeLimit: Double, using swiftPM: SwiftPM) throws -> ChapterResult {
+    /// Runs the suite in its own process; after a crash or a time-out, again without the tests that have
+    /// an outcome, until every test has one.
+    ///
+    /// Once a test has timed out, the other tests of the exercise it looped in (the backtrace's, else its
+    /// own) are not run (they would most likely loop as well, each costing the full limit): they are
+    /// reported as not run, naming the test that timed out. The tests after it get a shorter limit
+    /// (``shorterLimit(_:)``); one stopped there counts as a loop only if it stopped in an exercise that
+    /// already looped, and is otherwise run again with the full limit, so slow correct code is not failed.
+    /// - Parameters:
+    ///   - timeLimit: seconds one test may run before it is stopped as an endless loop.
+    ///   - progress: told as each test starts and ends.
+    func grade(timeLimit: Double, using runner: PackageRunner, progress: GradeProgress? = nil) throws -> ChapterResult {
         var outcomes: [String: TestOutcome] = [:]
-        var crashed: [String] = []
-        while outcomes.count + crashed.count < tests.count {
+        let known = Set(tests)
+        // Exercises known to loop, each with the test that found it. Once there is one, later tests get
+        // a shorter limit; a test stopped there counts only if it, too, was stopped in a known loop, and
+        // is otherwise run again with the full limit (it may only be slow).
+        var loops: [String: String] = [:]
+        var fullLimitNext = false
+        while tests.contains(where: { outcomes[$0] == nil }) {
             var arguments = ["test", "--skip-build", "--filter", "^WorkbookTests\\.\(suite)/"]
-            for test in crashed + outcomes.keys { arguments += ["--skip", "WorkbookTests\\.\(suite)/\(test)$"] }
-            let run = try swiftPM.run(arguments, timeLimit: timeLimit)
+            for test in tests where outcomes[test] != nil { arguments += ["--skip", "WorkbookTests\\.\(suite)/\(test)$"] }
+            let shortened = !loops.isEmpty && !fullLimitNext
+            let seconds = shortened ? Chapter.shorterLimit(timeLimit) : timeLimit
+            fullLimitNext = false
+            let limit = TimeLimit(seconds: seconds) { TestLog.testCaseLine($0)?.1 == "started" }
+            var graded = outcomes.count
+            let run = try runner.run(arguments, timeLimit: limit) { line in
+                guard let (test, event) = TestLog.testCaseLine(line), known.contains(test) else { return }
+                if event == "started" {
+                    progress?.started(test, index: graded + 1, of: tests.count)
+                } else {
+                    graded += 1
+                    progress?.finished(test, event: event, seconds: TestLog.seconds(in: line))
+                }
+            }
             let parsed = TestLog(run.output)
-            outcomes.merge(parsed.outcomes) { $1 }
-            if let started = parsed.unfinished {
-                crashed.append(started)
-                outcomes[started] = .crashed(run.timedOut
-                    ? "did not finish within \(Int(timeLimit)) s (an endless loop?); stopped"
-                    : parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))")
-            } else if parsed.outcomes.isEmpty {
-                // Nothing ran and nothing is unfinished: the process failed before the first test.
+            let before = outcomes.count
+            for (test, outcome) in parsed.outcomes where known.contains(test) && outcomes[test] == nil {
+                outcomes[test] = outcome
+            }
+            if let started = parsed.unfinished, known.contains(started), outcomes[started] == nil {
+                let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises) : nil
+                // The exercise where it looped (the stopped frame's), else the test's own.
+                let looping = stoppedAt.flatMap { $0.exercise(among: exercises) } ?? ChapterResult.exercise(of: started)
+                if run.timedOut && shortened && loops[looping] == nil {
+                    fullLimitNext = true
+                    progress?.retrying(started, why: "stopped after \(TestLog.format(seconds: seconds)), the shorter limit after an endless loop; again with the full limit")
+                    continue
+                }
+                var why = parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))"
+                if run.timedOut {
+                    why = "did not finish within \(TestLog.format(seconds: seconds)) (an endless loop?)"
+                        + (stoppedAt.map { ": stopped in \($0)" } ?? "; stopped")
+                        + (shortened ? ", where \(looping) already looped in \(loops[looping]!)" : ". `--time-limit` sets the limit")
+                }
+                outcomes[started] = .crashed(why)
+                progress?.stopped(started, outcome: .crashed(why))
+                if run.timedOut {
+                    // The other tests of the exercise where it looped would most likely loop as well.
+                    loops[looping] = loops[looping] ?? started
+                    for test in tests where outcomes[test] == nil && ChapterResult.exercise(of: test) == looping {
+                        outcomes[test] = .notRun("timed out in \(started)")
+                        progress?.notRun(test, index: outcomes.count, of: tests.count, why: "timed out in \(started)")
+                    }
+                }
+            }
+            if outcomes.count == before {
+                // Nothing new ran and nothing is unfinished: the process failed before its first test.
                 for test in tests where outcomes[test] == nil {
                     outcomes[test] = .crashed("the test process failed before this test ran (exit status \(run.status))")
                 }
             }
         }
         return ChapterResult(chapter: self, outcomes: outcomes)
+    }
+}
+
+/// What the scorecard says while a chapter runs: one line per test, "started" then its outcome.
+protocol GradeProgress: AnyObject {
+    func started(_ test: String, index: Int, of count: Int)
+    func finished(_ test: String, event: String, seconds: Double?)
+    func stopped(_ test: String, outcome: TestOutcome)
+    func notRun(_ test: String, index: Int, of count: Int, why: String)
+    /// The test was stopped at the shorter limit away from any known loop, and is run again.
+    func retrying(_ test: String, why: String)
+}
+
+/// Prints the progress lines on standard output, each test's name as it starts (so that a long or endless
+/// test is on the screen while it runs) and its outcome on the same line when it ends.
+final class PrintedProgress: GradeProgress {
+    private var open = false
+
+    func started(_ test: String, index: Int, of count: Int) {
+        close()
+        print("  [\(index)/\(count)] \(test) … ", terminator: "")
+        fflush(stdout)
+        open = true
+    }
+
+    func finished(_ test: String, event: String, seconds: Double?) {
+        let time = seconds.map { " (\(TestLog.format(seconds: $0)))" } ?? ""
+        end(event == "skipped" ? "skipped" : event + time)
+    }
+
+    func stopped(_ test: String, outcome: TestOutcome) {
+        if case let .crashed(why) = outcome { end("crashed: " + why) }
+    }
+
+    func notRun(_ test: String, index: Int, of count: Int, why: String) {
+        close()
+        print("  [\(index)/\(count)] \(test): not run: \(why)")
+    }
+
+    func retrying(_ test: String, why: String) {
+        end(why)
+    }
+
+    private func end(_ text: String) {
+        if open { print(text) }
+        open = false
+        fflush(stdout)
+    }
+
+    private func close() {
+        if open { print() }
+        open = false
     }
 }
 
@@ -80,6 +228,8 @@ struct Chapter {
 struct DeclarationOrder {
     /// Each suite's test names, in declaration order.
     private(set) var tests: [String: [String]] = [:]
+    /// The chapter folder of the file that declares each suite's class ("01-knn"), for files in one.
+    private(set) var folders: [String: String] = [:]
 
     /// Reads the Swift files of a test folder and its chapter folders (`01-knn/KNNTests.swift`, by path);
     /// a folder that cannot be read gives no order.
@@ -106,6 +256,9 @@ struct DeclarationOrder {
                    k + 1 < words.count {
                     suite = String(words[k + 1])          // a top-level type: the tests below belong to it
                     isClass = words[k] == "class"
+                    if isClass, file.name.contains("/"), folders[suite!] == nil {
+                        folders[suite!] = String(file.name.prefix { $0 != "/" })
+                    }
                 } else if let suite, trimmed.hasPrefix("func test"), words.count >= 2 {
                     let name = String(words[words.firstIndex(of: "func")! + 1])
                     if isClass { classTests[suite, default: []].append(name) } else { extensionTests[suite, default: []].append(name) }
@@ -125,55 +278,49 @@ struct DeclarationOrder {
 }
 
 /// Why nothing could be graded. Not a `ValidationError`, which ArgumentParser follows with the usage line.
-enum GradeError: Error, CustomStringConvertible {
-    case doesNotCompile
+enum GradeError: Error, CustomStringConvertible, Equatable {
+    /// The compiler's errors, which `grade` prints before this message.
+    case doesNotCompile(errors: [String])
+    /// Package.swift stopped with its own message (a `WORKBOOK` that is not a track, …).
+    case manifest([String])
     case listing(String)
+    case noSuchChapter(String, choices: [String])
+
     var description: String {
         switch self {
         case .doesNotCompile:
             return "the workbook does not compile: fix the errors above; nothing can be graded until it builds"
+        case let .manifest(messages):
+            return "Package.swift stopped before anything was built:\n" + messages.joined(separator: "\n")
         case let .listing(output):
             return "could not list the graded tests (build them with `swift build --build-tests`):\n\(output)"
+        case let .noSuchChapter(chapter, choices):
+            return "no chapter '\(chapter)' among the built suites: choose one of \(choices.joined(separator: ", "))"
         }
     }
-}
 
-/// Runs SwiftPM commands with the same environment (and so the same WORKBOOK track).
-struct SwiftPM {
-    /// The build folder of every command (`--scratch-path`), or SwiftPM's default `.build`.
-    var scratchPath: String?
+    /// The whole story for a report file, which has no "above": the compiler's errors, then the message.
+    var report: String {
+        if case let .doesNotCompile(errors) = self { return (errors + [description]).joined(separator: "\n") }
+        return description
+    }
 
-    /// Runs `swift <arguments>`; with a time limit, a run that exceeds it is stopped (the test process
-    /// it started included) and reported as timed out.
-    func run(_ arguments: [String], timeLimit: Double? = nil) throws -> (status: Int32, output: String, timedOut: Bool) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift"] + arguments + (scratchPath.map { ["--scratch-path", $0] } ?? [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        final class Output: @unchecked Sendable { var data = Data() }    // written once, read after the wait
-        let output = Output()
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
-            output.data = pipe.fileHandleForReading.readDataToEndOfFile()
-            reading.leave()
-        }
-        var timedOut = false
-        if let timeLimit, reading.wait(timeout: .now() + timeLimit) == .timedOut {
-            timedOut = true
-            // `swift test` runs the tests in a child process: stop that one first, then `swift test`.
-            let children = Process()
-            children.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            children.arguments = ["pkill", "-KILL", "-P", String(process.processIdentifier)]
-            try? children.run()
-            children.waitUntilExit()
-            process.terminate()
-            reading.wait()
-        }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output.data, as: UTF8.self), timedOut)
+    /// The messages of a manifest that stopped, from SwiftPM's output: the lines after its "Invalid
+    /// manifest" line, each once (SwiftPM evaluates the manifest more than once). Nil if the manifest
+    /// did not stop.
+    static func manifestMessages(in output: String) -> [String]? {
+        let lines = output.split(separator: "\n").map(String.init)
+        guard lines.contains(where: { $0.contains("Invalid manifest") }) else { return nil }
+        var seen = Set<String>()
+        let messages = lines.filter { !$0.contains("Invalid manifest") && $0.hasPrefix("error: ") && seen.insert($0).inserted }
+            .map { String($0.dropFirst("error: ".count)) }
+            .filter { !$0.hasPrefix("no tests found") && !$0.hasPrefix("ExitCode(") }   // SwiftPM's own lines
+        return messages.isEmpty ? ["(no message; run `swift build` to see SwiftPM's output)"] : messages
+    }
+
+    /// The compiler's errors in a failed build, each once (it reports each twice: module and object).
+    static func compilerErrors(in output: String) -> [String] {
+        var seen = Set<Substring>()
+        return output.split(separator: "\n").filter { $0.contains("error:") && seen.insert($0).inserted }.map(String.init)
     }
 }

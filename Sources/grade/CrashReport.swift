@@ -67,6 +67,23 @@ struct CrashReport {
         }
     }
 
+    /// The first frame in the workbook's code of each thread the backtrace lists, the crashed thread's
+    /// first. A process stopped as an endless loop may have been stopped on a thread that waits for the
+    /// one that loops (a parallel loop over blocks), so every thread counts there.
+    static func workbookFrames(_ lines: [Substring]) -> [BacktraceFrame] {
+        var threads: [(crashed: Bool, frame: BacktraceFrame?)] = []
+        for line in lines {
+            if line.hasPrefix("Thread ") {
+                threads.append((line.hasSuffix(" crashed:"), nil))
+                continue
+            }
+            guard !threads.isEmpty, threads[threads.count - 1].frame == nil,
+                  let frame = BacktraceFrame(line), frame.isInWorkbook else { continue }
+            threads[threads.count - 1].frame = frame
+        }
+        return (threads.filter(\.crashed) + threads.filter { !$0.crashed }).compactMap(\.frame)
+    }
+
     /// The backtrace lines of the thread marked "crashed:", or every line if there is no such header.
     private static func crashedThread(_ lines: [Substring]) -> ArraySlice<Substring> {
         guard let header = lines.firstIndex(where: { $0.hasPrefix("Thread ") && $0.hasSuffix(" crashed:") }) else {

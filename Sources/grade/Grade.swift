@@ -5,8 +5,11 @@ import Foundation
 ///
 /// Builds the workbook with its graded suites once, then runs each chapter's suite
 /// (`WorkbookTests.<Chapter>Tests`) in a process of its own, so a crash in one chapter cannot hide the
-/// grades of the others. A test that crashes is marked and the chapter is run again without it, so
-/// one crash does not hide the rest of its chapter either.
+/// grades of the others. A test that crashes or runs past `--time-limit` is marked and the chapter is
+/// run again without the tests that have an outcome, so no number of crashes and loops hides the rest
+/// of its chapter either (Chapters.swift). Each test is named as it runs. `--json` and `--junit` write
+/// the same scorecard for course platforms (Reports.swift); SwiftPM is run through `PackageRunner`
+/// (SwiftPM.swift), which the tests replace with recorded output.
 @main
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,13 +17,18 @@ struct Grade: ParsableCommand {
         discussion: """
             Grades the track that WORKBOOK selects: your code in Exercises/ (the default) or, with \
             WORKBOOK=solutions, the reference code. Each exercise is passed, failed, not implemented \
-            (its function still throws NotImplemented) or crashed. An exercise scores one point per \
-            graded test when all of its tests pass.
+            (its function still throws NotImplemented), crashed (or stopped as an endless loop) or \
+            skipped (its tests wait for another exercise). An exercise scores one point per graded test \
+            when all of its tests pass. Each test is named as it runs; one that runs longer than \
+            --time-limit seconds is stopped, and the other tests of the exercise it looped in are not run.
 
             Examples:
               swift run grade                     every chapter
               swift run grade --chapter knn       chapter 1 only (also: --chapter 1)
               swift run grade --verbose           with every failure message and hint
+              swift run grade --time-limit 30     stop an endless loop after 30 s, not 120
+              swift run grade --json results.json Gradescope's autograder results
+              swift run grade --junit grade.xml   JUnit XML, for GitHub Classroom and CI
             """)
 
     @Option(name: .long, help: "Grade one chapter only: its number (1), its program name (knn) or its suite (KNNTests).")
@@ -32,8 +40,19 @@ struct Grade: ParsableCommand {
     @Flag(name: .long, help: "Do not build first; grade the tests built by the last `swift build --build-tests`.")
     var skipBuild = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Seconds a chapter's suite may run before the test in progress is stopped as an endless loop.")
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Seconds one test may run before it is stopped as an endless loop; the exercise's other tests are then not run, and later tests get a quarter of the limit (a test that was only slow runs again with the full limit).",
+        valueName: "seconds"))
     var timeLimit: Double = 120
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write the scorecard as Gradescope's autograder results.json to this file.", valueName: "file"))
+    var json: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write the scorecard as JUnit XML (one test case per exercise) to this file, for GitHub Classroom and CI.",
+        valueName: "file"))
+    var junit: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Build and test in this folder instead of .build (SwiftPM's --scratch-path).", valueName: "dir"))
@@ -44,41 +63,45 @@ struct Grade: ParsableCommand {
         valueName: "status"))
     var expect: ExerciseStatus?
 
+    /// How SwiftPM is run; the tests replace it with recorded output.
+    var runner: PackageRunner? = nil
+    /// Where the tests are declared (their order and chapter folders).
+    var testsFolder = URL(fileURLWithPath: "Tests/WorkbookTests", isDirectory: true)
+
+    enum CodingKeys: CodingKey {
+        case chapter, verbose, skipBuild, timeLimit, json, junit, scratchPath, expect
+    }
+
     func validate() throws {
         guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(String(format: "%g", timeLimit))") }
+        for (flag, path) in [("--json", json), ("--junit", junit)] where path?.isEmpty == true {
+            throw ValidationError("\(flag) needs a file name")
+        }
     }
 
     func run() throws {
         let track = ProcessInfo.processInfo.environment["WORKBOOK"] ?? "exercises"
-        guard FileManager.default.fileExists(atPath: "Package.swift") else {
+        guard runner != nil || FileManager.default.fileExists(atPath: "Package.swift") else {
             throw ValidationError("run grade from the workbook's folder (the one with Package.swift): \(FileManager.default.currentDirectoryPath) has none")
         }
-        let swiftPM = SwiftPM(scratchPath: scratchPath)
-        if !skipBuild {
-            print("Building the workbook and its graded suites (WORKBOOK=\(track))…")
-            let build = try swiftPM.run(["build", "--build-tests"])
-            guard build.status == 0 else {
-                var seen = Set<Substring>()       // the compiler reports each error twice (module and object)
-                let errors = build.output.split(separator: "\n").filter { $0.contains("error:") && seen.insert($0).inserted }
-                print(errors.prefix(20).joined(separator: "\n"))
-                fflush(stdout)                  // the errors first: the message after them goes to standard error
-                throw GradeError.doesNotCompile
-            }
+        let started = Date()
+        let declared = DeclarationOrder(folder: testsFolder)
+        // A chapter that cannot exist is named before minutes of building.
+        if let chapter, let choices = Chapter.unknownChapterChoices(chapter, declared: declared) {
+            throw ValidationError("no chapter '\(chapter)': choose one of \(choices.joined(separator: ", "))")
         }
-        var suites = try Chapter.discover(using: swiftPM)
-        if let chapter {
-            suites = suites.filter { $0.matches(chapter) }
-            guard !suites.isEmpty else {
-                throw ValidationError("no chapter '\(chapter)': choose one of \(try Chapter.discover(using: swiftPM).map(\.name).joined(separator: ", "))")
-            }
-        }
-        var results: [ChapterResult] = []
-        for suite in suites {
-            print("Grading chapter \(suite.title)…")
-            results.append(try suite.grade(timeLimit: timeLimit, using: swiftPM))
+        let swiftPM = runner ?? SwiftPM(scratchPath: scratchPath)
+        let results: [ChapterResult]
+        do {
+            results = try grade(track: track, using: swiftPM, declared: declared)
+        } catch let error as GradeError {
+            // Nothing to grade: the course platform still gets a report that says why.
+            writeReports(error: error.report, seconds: Date().timeIntervalSince(started))
+            throw error
         }
         print()
         print(Scorecard(results: results, track: track).render(verbose: verbose))
+        let written = writeReports(results: results, track: track, seconds: Date().timeIntervalSince(started))
         if let expect {
             let wrong = results.flatMap(\.exercises).filter { $0.status != expect }
             if !wrong.isEmpty {
@@ -88,5 +111,84 @@ struct Grade: ParsableCommand {
         } else if results.flatMap(\.exercises).contains(where: { $0.status != .passed }) {
             throw ExitCode.failure
         }
+        if !written { throw ExitCode.failure }
+    }
+
+    /// Builds (unless `--skip-build`), finds the chapters and grades each, printing progress per test.
+    private func grade(track: String, using swiftPM: PackageRunner, declared: DeclarationOrder) throws -> [ChapterResult] {
+        if !skipBuild {
+            print("Building the workbook and its graded suites (WORKBOOK=\(track))…")
+            fflush(stdout)
+            let build = try swiftPM.run(["build", "--build-tests"])
+            guard build.status == 0 else {
+                if let messages = GradeError.manifestMessages(in: build.output) { throw GradeError.manifest(messages) }
+                let errors = Array(GradeError.compilerErrors(in: build.output).prefix(20))
+                print(errors.joined(separator: "\n"))
+                fflush(stdout)                  // the errors first: the message after them goes to standard error
+                throw GradeError.doesNotCompile(errors: errors)
+            }
+        }
+        let all = try Chapter.discover(using: swiftPM, declared: declared)
+        var suites = all
+        if let chapter {
+            suites = all.filter { $0.matches(chapter) }
+            guard !suites.isEmpty else {
+                throw GradeError.noSuchChapter(chapter, choices: all.map(\.name))
+            }
+        }
+        let progress = PrintedProgress()
+        var results: [ChapterResult] = []
+        for suite in suites {
+            print("Grading chapter \(suite.title) (\(suite.tests.count) tests)…")
+            results.append(try suite.grade(timeLimit: timeLimit, using: swiftPM, progress: progress))
+        }
+        return results
+    }
+
+    /// Writes `--json` and `--junit`, if asked; a file that cannot be written is reported on standard
+    /// error, after the scorecard, and makes the exit status a failure.
+    /// - Returns: whether every file asked for was written.
+    @discardableResult
+    private func writeReports(results: [ChapterResult]? = nil, track: String = "", error: String? = nil, seconds: Double) -> Bool {
+        var ok = true
+        func write(_ flag: String, _ path: String?, _ contents: () throws -> Data) {
+            guard let path else { return }
+            do {
+                try contents().write(to: URL(fileURLWithPath: path))
+            } catch {
+                ok = false
+                FileHandle.standardError.write(Data("error: \(flag) \(path): \(ReportFile.reason(for: error, path: path)); the scorecard above is complete\n".utf8))
+            }
+        }
+        write("--json", json) {
+            try (results.map { GradescopeResults(results: $0, track: track, seconds: seconds) }
+                 ?? GradescopeResults(error: error ?? "", seconds: seconds)).json()
+        }
+        write("--junit", junit) {
+            Data((results.map { JUnitReport.xml(results: $0, seconds: seconds) } ?? JUnitReport.xml(error: error ?? "", seconds: seconds)).utf8)
+        }
+        return ok
+    }
+}
+
+/// Why a report file could not be written, in plain words.
+enum ReportFile {
+    static func reason(for error: Error, path: String) -> String {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            return "is a folder; give a file name"
+        }
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            return "the folder \(folder) does not exist"
+        }
+        if !isFolder.boolValue { return "\(folder) is not a folder" }
+        if !FileManager.default.isWritableFile(atPath: folder) { return "the folder \(folder) is not writable" }
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying.map({ Int32($0.code) }), underlying?.domain == NSPOSIXErrorDomain {
+            if code == ENOSPC { return "no space left on the device" }
+            return String(cString: strerror(code))
+        }
+        return error.localizedDescription
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GradientCheck
 import Foundation
 
 /// What happened to one test.
@@ -7,6 +8,8 @@ enum TestOutcome: Equatable {
     case failed([String])
     case skipped(String)
     case crashed(String)
+    /// Not run, on purpose: e.g. another test of the same exercise timed out.
+    case notRun(String)
 }
 
 /// What an exercise is, from the outcomes of its tests (`test_<exercise>_<what>`).
@@ -21,23 +24,82 @@ enum ExerciseStatus: String, ExpressibleByArgument, CaseIterable {
 struct ExerciseResult {
     let name: String
     let tests: [(name: String, outcome: TestOutcome)]
+    /// The other exercises of the chapter, to tell a stub of this exercise from one of an exercise it uses.
+    var otherExercises: Set<String> = []
 
     /// A crash outranks a failure, which outranks "not implemented": the worst outcome is the status.
+    ///
+    /// An exercise is "not implemented" only when its own body is a stub (a test skips naming it), or when
+    /// none of its tests could reach it. One whose tests pass except those that wait for another
+    /// exercise's stub is "skipped": its code runs, and it scores once the other exercise is written.
     var status: ExerciseStatus {
         let outcomes = tests.map(\.outcome)
-        if outcomes.contains(where: { if case .crashed = $0 { return true }; return false }) { return .crashed }
+        if outcomes.contains(where: { if case .crashed = $0 { return true }; if case .notRun = $0 { return true }; return false }) {
+            return .crashed
+        }
         if outcomes.contains(where: { if case .failed = $0 { return true }; return false }) { return .failed }
-        if outcomes.contains(where: { if case let .skipped(why) = $0 { return why.hasPrefix("not implemented") }; return false }) {
-            return .notImplemented
+        let missing = missingFunctions
+        if !missing.isEmpty {
+            let ownStub = missing.contains { !isOtherExercise($0) }
+            return ownStub || !outcomes.contains(.passed) ? .notImplemented : .skipped
         }
         if outcomes.allSatisfy({ $0 == .passed }) { return .passed }
         return .skipped
+    }
+
+    /// The functions that the skipped tests name as not implemented, in test order
+    /// ("train(x:y:) in Exercises/01-knn/KNearestNeighbor.swift").
+    var missingFunctions: [String] {
+        tests.compactMap { test in
+            guard case let .skipped(why) = test.outcome, why.hasPrefix("not implemented: ") else { return nil }
+            return String(why.dropFirst("not implemented: ".count))
+        }
+    }
+
+    /// Whether a missing function ("AddGate.forward(_:) in …") belongs to another exercise of the chapter
+    /// rather than to this one.
+    func isOtherExercise(_ missing: String) -> Bool {
+        let names = missing.prefix { $0 != "(" && $0 != " " }.split(separator: ".").map(String.init)
+        return !names.contains(name) && names.contains { otherExercises.contains($0) }
     }
 
     /// The message of the first skipped test, e.g. "not implemented: train(x:y:) in Exercises/01-knn/KNearestNeighbor.swift".
     var firstSkip: String? {
         for test in tests { if case let .skipped(why) = test.outcome { return why } }
         return nil
+    }
+
+    /// What the scorecard says after the status: ": write train(x:y:) in …", " (needs … first)", or for
+    /// a skipped exercise which tests pass and which wait.
+    var statusNote: String {
+        switch status {
+        case .notImplemented:
+            let missing = missingFunctions
+            if let own = missing.first(where: { !isOtherExercise($0) }) { return ": write \(own)" }
+            return missing.first.map { " (needs \($0) first)" } ?? ""
+        case .skipped:
+            let passed = tests.filter { $0.outcome == .passed }.count
+            let waiting = missingFunctions.first.map { "; the others need \($0) first" } ?? ""
+            return " (\(passed) of \(tests.count) tests pass\(waiting))"
+        default:
+            return ""
+        }
+    }
+
+    /// One line per test that did not pass, indented by `indent`: every message and hint of a failure,
+    /// a crash's reason, a skip's reason.
+    func details(indent: String, includeFailures: Bool, includeSkips: Bool) -> [String] {
+        tests.compactMap { test -> String? in
+            switch test.outcome {
+            case .passed: return nil
+            case let .skipped(why): return includeSkips ? "\(indent)\(test.name): \(why)" : nil
+            case let .crashed(why): return "\(indent)\(test.name): crashed: \(why)"
+            case let .notRun(why): return "\(indent)\(test.name): not run: \(why)"
+            case let .failed(messages):
+                guard includeFailures else { return nil }
+                return messages.map { indent + $0.replacingOccurrences(of: "\n", with: "\n" + indent.dropLast(2)) }.joined(separator: "\n")
+            }
+        }
     }
 
     /// One point per graded test, earned when every test of the exercise passes.
@@ -58,7 +120,10 @@ struct ChapterResult {
             if byExercise[exercise] == nil { order.append(exercise) }
             byExercise[exercise, default: []].append((test, outcomes[test] ?? .crashed("did not run")))
         }
-        exercises = order.map { ExerciseResult(name: $0, tests: byExercise[$0]!.map { (name: $0.0, outcome: $0.1) }) }
+        exercises = order.map { name in
+            ExerciseResult(name: name, tests: byExercise[name]!.map { (name: $0.0, outcome: $0.1) },
+                           otherExercises: Set(order).subtracting([name]))
+        }
     }
 
     /// `test_computeDistancesNoLoops_matchesReference` is graded under `computeDistancesNoLoops`.
@@ -110,6 +175,31 @@ struct TestLog {
         unfinished = current
     }
 
+    /// Where the process stopped inside `test`: in the backtrace, the first frame of the workbook's code
+    /// that is one of `exercises`, on any thread (the crashed thread's first), else the crashed thread's
+    /// first frame of the workbook's code.
+    func stoppedFrame(for test: String, exercises: [String]) -> StoppedFrame? {
+        guard lines.contains(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
+            return nil
+        }
+        let frames = CrashReport.workbookFrames(lines).compactMap(StoppedFrame.init)
+        return frames.first { $0.exercise(among: exercises) != nil } ?? frames.first
+    }
+
+    /// The duration XCTest gives at the end of a finished test's line, "… passed (0.012 seconds)".
+    static func seconds(in line: Substring) -> Double? {
+        guard let open = line.lastIndex(of: "("), line.hasSuffix(" seconds)") else { return nil }
+        return Double(line[line.index(after: open)...].prefix { $0 != " " })
+    }
+
+    /// "0.01 s", "12 s", "2 min 5 s".
+    static func format(seconds: Double) -> String {
+        if seconds < 10 { return String(format: "%.2g s", seconds) }
+        if seconds < 120 { return "\(Int(seconds.rounded())) s" }
+        let whole = Int(seconds.rounded())
+        return "\(whole / 60) min \(whole % 60) s"
+    }
+
     /// Why and where the process stopped inside `test` (a Swift runtime trap), if the runtime said.
     func crashReason(for test: String) -> String? {
         guard lines.contains(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
@@ -119,7 +209,7 @@ struct TestLog {
     }
 
     /// (test name, event) for `Test Case '…' <event>` lines; names are returned without the suite.
-    private static func testCaseLine(_ line: Substring) -> (String, String)? {
+    static func testCaseLine(_ line: Substring) -> (String, String)? {
         guard line.hasPrefix("Test Case '"), let close = line.dropFirst(11).firstIndex(of: "'") else { return nil }
         var name = line[line.index(line.startIndex, offsetBy: 11) ..< close]
         if name.hasPrefix("-[") {                                     // macOS: -[Module.Suite test]
@@ -128,8 +218,40 @@ struct TestLog {
         } else if let dot = name.lastIndex(of: ".") {                 // Linux: Suite.test
             name = name[name.index(after: dot)...]
         }
-        let event = line[line.index(after: close)...].split(separator: " ").first.map(String.init) ?? ""
+        // macOS ends the line with a full stop: "Test Case '-[M.S test]' started."
+        let event = line[line.index(after: close)...].split(separator: " ").first.map { String($0.prefix { $0 != "." }) } ?? ""
         return (String(name), event)
+    }
+}
+
+/// A function and line of the workbook's code where a test process stopped.
+struct StoppedFrame: CustomStringConvertible {
+    let symbol: String
+    let file: String
+    let line: Int
+
+    init?(_ frame: BacktraceFrame) {
+        guard let line = frame.line else { return nil }
+        symbol = frame.symbol
+        file = NotImplemented.trackRelative(frame.file)
+        self.line = line
+    }
+
+    /// "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127".
+    var description: String { "\(symbol) at \(file):\(line)" }
+
+    /// The exercise among `exercises` that the function is, or is inside: the most specific name in the
+    /// symbol that is one, parameter labels left out. "closure #1 in
+    /// KNearestNeighbor.computeDistancesNoLoops(_:)" is computeDistancesNoLoops, "Value.addBackward()" is
+    /// addBackward (not Value), "AddGate.forward(_:)" is AddGate.
+    func exercise(among exercises: [String]) -> String? {
+        var depth = 0
+        let names = symbol.filter { c in
+            if c == "(" { depth += 1 } else if c == ")" { depth -= 1; return false }
+            return depth == 0
+        }
+        return names.split { !($0.isLetter || $0.isNumber || $0 == "_") }.reversed()
+            .first { exercises.contains(String($0)) }.map(String.init)
     }
 }
 
@@ -139,44 +261,42 @@ struct Scorecard {
     let track: String
 
     func render(verbose: Bool) -> String {
-        var rows: [[String]] = [["Chapter", "Exercises", "Passed", "Not implemented", "Failed", "Crashed", "Points"]]
+        text(verbose: verbose, table: true)
+    }
+
+    /// The table (unless `table` is false) and, chapter by chapter, every exercise that has not passed.
+    func text(verbose: Bool, table: Bool = true) -> String {
+        // "Skipped" (tests that wait for another exercise) only when some exercise is.
+        let showSkipped = results.contains { $0.count(.skipped) > 0 }
+        var rows: [[String]] = [["Chapter", "Exercises", "Passed", "Not implemented", "Failed", "Crashed"]
+                                + (showSkipped ? ["Skipped"] : []) + ["Points"]]
         for r in results {
             let points = r.exercises.map(\.points).reduce(0, +)
             let possible = r.exercises.map(\.possiblePoints).reduce(0, +)
             rows.append([r.chapter.title, "\(r.exercises.count)", "\(r.count(.passed))", "\(r.count(.notImplemented))",
-                         "\(r.count(.failed))", "\(r.count(.crashed))", "\(points) / \(possible)"])
+                         "\(r.count(.failed))", "\(r.count(.crashed))"]
+                        + (showSkipped ? ["\(r.count(.skipped))"] : []) + ["\(points) / \(possible)"])
         }
         let widths = (0 ..< rows[0].count).map { c in rows.map { $0[c].count }.max()! }
-        var text = "Scorecard (WORKBOOK=\(track))\n"
-        for (i, row) in rows.enumerated() {
-            text += row.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  ") + "\n"
-            if i == 0 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        var text = ""
+        if table {
+            text += "Scorecard (WORKBOOK=\(track))\n"
+            for (i, row) in rows.enumerated() {
+                text += row.enumerated().map { c, cell in
+                    c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                           : String(repeating: " ", count: widths[c] - cell.count) + cell
+                }.joined(separator: "  ") + "\n"
+                if i == 0 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+            }
         }
         for r in results {
             let open = r.exercises.filter { $0.status != .passed }
             guard !open.isEmpty else { continue }
             text += "\n\(r.chapter.title):\n"
             for exercise in open {
-                text += "  \(symbol(exercise.status)) \(exercise.name): \(exercise.status.rawValue)"
-                let details = exercise.tests.compactMap { test -> String? in
-                    switch test.outcome {
-                    case .passed: return nil
-                    case let .skipped(why): return verbose ? "      \(test.name): \(why)" : nil
-                    case let .crashed(why): return "      \(test.name): crashed: \(why)"
-                    case let .failed(messages):
-                        return verbose ? messages.map { "      " + $0.replacingOccurrences(of: "\n", with: "\n    ") }.joined(separator: "\n") : nil
-                    }
-                }
-                if exercise.status == .notImplemented, !verbose, let why = exercise.firstSkip {
-                    let missing = why.replacingOccurrences(of: "not implemented: ", with: "")
-                    let function = String(missing.prefix { $0 != "(" })
-                    let isOtherExercise = function != exercise.name && r.exercises.contains { $0.name == function }
-                    text += isOtherExercise ? " (needs \(missing) first)" : ": write \(missing)"
-                }
-                text += "\n" + (details.isEmpty ? "" : details.joined(separator: "\n") + "\n")
+                text += "  \(symbol(exercise.status)) \(exercise.name): \(exercise.status.rawValue)\(exercise.statusNote)\n"
+                let details = exercise.details(indent: "      ", includeFailures: verbose, includeSkips: verbose)
+                text += details.isEmpty ? "" : details.joined(separator: "\n") + "\n"
             }
             if !verbose && open.contains(where: { $0.status == .failed }) {
                 text += "  (run with --verbose for the failure messages and hints)\n"

@@ -12,6 +12,11 @@ final class KNNTests: XCTestCase {
         try attempt { try knn.train(x: x, y: y) }
         expectEqual(knn.xTrain, x, "train", "xTrain", hint: "store the images unchanged")
         expectEqual(knn.yTrain, y, "train", "yTrain", hint: "store the labels unchanged")
+        // Training again replaces the data (kNN's training is memorising the latest training set).
+        let (x2, y2) = Reference.data(3, 4, classes: 3, seed: 15)
+        try attempt { try knn.train(x: x2, y: y2) }
+        expectEqual(knn.xTrain, x2, "train", "xTrain after training again on 3 other images", hint: "assign the images, do not append to them")
+        expectEqual(knn.yTrain, y2, "train", "yTrain after training again on 3 other images", hint: "assign the labels, do not append to them")
         XCTAssertThrowsError(try knn.train(x: x, y: Array(y.dropLast())), "one label missing must be an error") { error in
             expectEqual(error as? KNNError, .labelCountMismatch(images: 6, labels: 5), "train", "the error")
         }
@@ -77,12 +82,75 @@ final class KNNTests: XCTestCase {
 
     // MARK: predictLabels
 
+    /// The documented example, then 72 tied votes (two-, three- and four-way ties, over many label sets,
+    /// neighbour orders and training orders): a rule that depends on the order the votes were counted in
+    /// (a Dictionary's order changes from run to run) or on which neighbour is nearest cannot pass them all.
     func test_predictLabels_tiesGoToTheSmallerLabel() throws {
         let knn = try trained(Matrix(column: [0, 1, 2]), [3, 1, 0])
-        let distances = Matrix(row: [0.1, 0.2, 0.9])
-        let predicted = try attempt { try knn.predictLabels(distances: distances, k: 2) }
-        expectEqual(predicted, [1], "predictLabels", "k = 2 with neighbours labelled [3, 1]",
-                    hint: "on a tie in votes, choose the smaller label")
+        let predicted = try attempt { try knn.predictLabels(distances: Matrix(row: [0.1, 0.2, 0.9]), k: 2) }
+        let hint = "on a tie in votes, choose the smaller label (not the nearest neighbour's, not the first or last counted; " +
+            "a Dictionary's order changes from run to run)"
+        expectEqual(predicted, [1], "predictLabels", "k = 2 with neighbours labelled [3, 1]", hint: hint)
+        var rng = SeededGenerator(seed: 13)
+        var wrong: [String] = []
+        var cases = 0
+        for tied in [2, 3, 4] {
+            for _ in 0 ..< 24 {
+                // `tied` labels with two votes each among the k = 2 * tied nearest, then three far neighbours
+                // of other labels: every tied label has the most votes, and the smallest must win.
+                var labels: [Int] = []
+                while labels.count < tied {
+                    let label = rng.integer(below: 10)
+                    if !labels.contains(label) { labels.append(label) }
+                }
+                var nearest = labels + labels
+                rng.shuffle(&nearest)
+                var others = (0 ..< 10).filter { !labels.contains($0) }
+                rng.shuffle(&others)
+                nearest += others.prefix(3)
+                // Neighbour j is the j-th nearest; the training images are in a shuffled order.
+                let order = rng.permutation(nearest.count)
+                var distances = Matrix.zeros(1, nearest.count)
+                var trainingLabels = Array(repeating: 0, count: nearest.count)
+                for (position, j) in order.enumerated() {
+                    distances[0, position] = Double(j + 1) / 8
+                    trainingLabels[position] = nearest[j]
+                }
+                let knn = try trained(Matrix(column: (0 ..< nearest.count).map(Double.init)), trainingLabels)
+                let got = try attempt { try knn.predictLabels(distances: distances, k: 2 * tied) }
+                cases += 1
+                if got != [labels.min()!] {
+                    wrong.append("k = \(2 * tied), the nearest labelled \(Array(nearest.prefix(2 * tied))) (nearest first), gave \(got) instead of [\(labels.min()!)]")
+                }
+            }
+        }
+        if let first = wrong.first {
+            fail("predictLabels", "\(wrong.count) of \(cases) tied votes went to a label other than the smallest, e.g. \(first)", hint: hint)
+        }
+    }
+
+    /// The documented rule for neighbours at equal distance: they are taken in training order (the
+    /// earlier training image first), whatever their labels.
+    func test_predictLabels_equalDistancesTakeTheEarlierTrainingImage() throws {
+        let cases: [(distances: [Double], labels: [Int], k: Int, expected: Int, what: String)] = [
+            ([0.5, 0.5, 0.5], [2, 0, 1], 1, 2, "k = 1, three training images at the same distance, labelled [2, 0, 1]"),
+            ([0, 0, 0], [7, 3, 5], 1, 7, "k = 1, three training images at distance 0, labelled [7, 3, 5]"),
+            ([0.2, 0.2, 0.2], [6, 6, 1], 2, 6, "k = 2, three training images at the same distance, labelled [6, 6, 1]"),
+            ([0.9, 0.3, 0.1, 0.3, 0.3], [0, 4, 8, 2, 2], 2, 4,
+             "k = 2, the nearest labelled 8, then three at equal distance labelled [4, 2, 2] in training order"),
+            ([0.4, 0.4, 0.1, 0.4, 0.4], [5, 5, 1, 0, 0], 3, 5,
+             "k = 3, the nearest labelled 1, then four at equal distance labelled [5, 5, 0, 0] in training order"),
+            ([0.3, 0.3, 0.1], [4, 2, 2], 3, 2, "k = 3, distances (0.3, 0.3, 0.1) labelled [4, 2, 2]: each image votes once"),
+            ([0, 0, 0.5], [3, 1, 3], 2, 1, "k = 2, two images at distance 0 labelled [3, 1]: each votes once, the tie goes to 1"),
+        ]
+        for (distances, labels, k, expected, what) in cases {
+            let knn = try trained(Matrix(column: labels.indices.map(Double.init)), labels)
+            let got = try attempt { try knn.predictLabels(distances: Matrix(row: distances), k: k) }
+            expectEqual(got, [expected], "predictLabels", what,
+                        hint: "among neighbours at equal distance take the earlier training image first (compare with <, " +
+                            "not <=, or sort the indices by (distance, index)), each image once (not found again by its distance value); " +
+                            "do not break distance ties by label")
+        }
     }
 
     func test_predictLabels_majorityVote() throws {
@@ -102,23 +170,28 @@ final class KNNTests: XCTestCase {
         }
     }
 
-    /// The lecture's question: with L1 or L2 distance, 1-NN on its own training data is always right.
+    /// The lecture's question: with L1 or L2 distance, 1-NN on its own training data is always right. The
+    /// distances come from the reference, so that this grades predictLabels alone.
     func test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect() throws {
         let (x, y) = Reference.data(60, 8, classes: 10, scale: 255, seed: 7)
         let knn = try trained(x, y)
         for metric in DistanceMetric.allCases {
-            let predicted = try attempt { try knn.predict(x, k: 1, metric: metric) }
+            let distances = Reference.distances(x, x, l1: metric == .l1)
+            let predicted = try attempt { try knn.predictLabels(distances: distances, k: 1) }
             let accuracy = Double(zip(predicted, y).filter { $0 == $1 }.count) / Double(y.count)
-            expectClose(accuracy, 1, tolerance: 0, "predictLabels", "1-NN training accuracy with \(metric.rawValue)",
-                        hint: "each training image is its own nearest neighbour at distance 0")
+            expectClose(accuracy, 1, tolerance: 0, "predictLabels", "1-NN training accuracy with \(metric.rawValue) distances (from the reference)",
+                        hint: "each training image is its own nearest neighbour at distance 0: take the smallest distance of each row")
         }
     }
 
     func test_predictLabels_rejectsImpossibleK() throws {
         let knn = try trained(Matrix(column: [0, 1, 2]), [0, 1, 2])
-        for k in [0, 4] {
-            XCTAssertThrowsError(try knn.predict(Matrix(column: [1]), k: k), "k = \(k) with 3 training images") { error in
-                expectEqual(error as? KNNError, .invalidK(k: k, trainingCount: 3), "predictLabels", "the error for k = \(k)")
+        let distances = Matrix(row: [0.3, 0.1, 0.2])
+        _ = try attempt { try knn.predictLabels(distances: distances, k: 1) }
+        for k in [0, -1, 4] {
+            XCTAssertThrowsError(try knn.predictLabels(distances: distances, k: k), "k = \(k) with 3 training images") { error in
+                expectEqual(error as? KNNError, .invalidK(k: k, trainingCount: 3), "predictLabels", "the error for k = \(k)",
+                            hint: "keep the given checkDistances call at the top of the function")
             }
         }
     }
@@ -135,34 +208,81 @@ final class KNNTests: XCTestCase {
         XCTAssertThrowsError(try makeFolds(count: 3, folds: 4))
     }
 
+    func test_makeFolds_contiguousBlocksInOrder() throws {
+        for (count, folds) in [(23, 5), (10, 3), (7, 7), (9, 2)] {
+            let got = try attempt { try makeFolds(count: count, folds: folds) }
+            let (base, extra) = count.quotientAndRemainder(dividingBy: folds)
+            var start = 0
+            let expected = (0 ..< folds).map { f -> [Int] in
+                let size = base + (f < extra ? 1 : 0)
+                defer { start += size }
+                return Array(start ..< start + size)
+            }
+            expectEqual(got, expected, "makeFolds", "the folds of \(count) examples in \(folds)",
+                        hint: "fold f is the next contiguous block of indices, in order (as NumPy's array_split), " +
+                            "the first count % folds folds one longer; not every folds-th index")
+        }
+    }
+
     func test_crossValidate_matchesReference() throws {
         let (x, y) = Reference.data(30, 4, classes: 3, seed: 8)
-        let kChoices = [1, 3, 5, 20]
-        var progress: [Int] = []
-        let result = try attempt { try crossValidate(x: x, y: y, kChoices: kChoices, folds: 3) { done, _ in progress.append(done) } }
-        expectEqual(result.keys.sorted(), kChoices, "crossValidate", "the values of k in the result")
-        for k in kChoices {
-            let expected = (0 ..< 3).map { f -> Double in
-                let validation = Array(f * 10 ..< f * 10 + 10)
-                let training = (0 ..< 30).filter { !validation.contains($0) }
-                let d = Reference.distances(x.rows(at: validation), x.rows(at: training))
-                let predicted = Reference.vote(d, labels: training.map { y[$0] }, k: k)
-                return Double(zip(predicted, validation).filter { $0 == y[$1] }.count) / 10
-            }
-            let got = result[k] ?? []
-            expectEqual(got, expected, "crossValidate", "fold accuracies for k = \(k)",
-                        hint: got.contains { $0 > 1 } ? "an accuracy is a fraction: correct / fold size"
-                                                      : "train on the other folds, validate on the held-out fold, in fold order")
-        }
-        expectEqual(progress, [1, 2, 3], "crossValidate", "progress calls", hint: "call progress(f + 1, folds) after each fold")
+        try checkCrossValidation(x, y, kChoices: [1, 3, 5, 20], folds: 3, metric: .l2)
+    }
+
+    /// The L1 metric (not the default) and folds of unequal sizes (23 images in 4 folds of 6, 6, 6, 5).
+    func test_crossValidate_l1MetricAndUnequalFolds() throws {
+        let (x, y) = Reference.data(23, 5, classes: 3, scale: 255, seed: 14)
+        try checkCrossValidation(x, y, kChoices: [2, 1, 7], folds: 4, metric: .l1)
     }
 
     // MARK: helpers
 
-    /// A classifier trained on `x`, `y` through the student's `train` (skips while it is a stub).
+    /// Runs the student's crossValidate and compares every fold's accuracy with the reference's (contiguous
+    /// folds as makeFolds documents, distances and votes by the definitions), and what progress was told.
+    /// crossValidate calls makeFolds, a distance function and predictLabels; the hint says so.
+    private func checkCrossValidation(_ x: Matrix, _ y: [Int], kChoices: [Int], folds: Int, metric: DistanceMetric) throws {
+        var progress: [String] = []
+        let result = try attempt {
+            try crossValidate(x: x, y: y, kChoices: kChoices, folds: folds, metric: metric) { done, total in progress.append("(\(done), \(total))") }
+        }
+        let setting = "\(x.rows) images, \(folds) folds, \(metric.rawValue)"
+        expectEqual(result.keys.sorted(), kChoices.sorted(), "crossValidate", "the values of k in the result (\(setting))")
+        let (base, extra) = x.rows.quotientAndRemainder(dividingBy: folds)
+        let sizes = (0 ..< folds).map { base + ($0 < extra ? 1 : 0) }
+        let starts = sizes.indices.map { sizes.prefix($0).reduce(0, +) }
+        let used = metric == .l1 ? "computeL1Distances" : "computeDistancesNoLoops"
+        for k in kChoices {
+            let expected = (0 ..< folds).map { f -> Double in
+                let validation = Array(starts[f] ..< starts[f] + sizes[f])
+                let training = (0 ..< x.rows).filter { !validation.contains($0) }
+                let d = Reference.distances(x.rows(at: validation), x.rows(at: training), l1: metric == .l1)
+                let predicted = Reference.vote(d, labels: training.map { y[$0] }, k: k)
+                return Double(zip(predicted, validation).filter { $0 == y[$1] }.count) / Double(validation.count)
+            }
+            let got = result[k] ?? []
+            let hint: String
+            if got.contains(where: { $0 > 1 }) {
+                hint = "an accuracy is a fraction: correct / the fold's size"
+            } else if extra > 0 && got.count == folds
+                        && zip(zip(got, expected), sizes).allSatisfy({ abs($0.0 * Double(x.rows / folds) - $0.1 * Double($1)) < 1e-9 }) {
+                hint = "divide by the held-out fold's own size: the folds differ in size when N is not a multiple of the number of folds"
+            } else {
+                hint = "train on the other folds, validate on the held-out fold, in fold order, with the metric passed in " +
+                    "(\(used)); makeFolds, \(used) and predictLabels must pass their own tests first"
+            }
+            expectEqual(got, expected, "crossValidate", "fold accuracies for k = \(k) (\(setting))", hint: hint)
+        }
+        let expectedProgress = (1 ... folds).map { "(\($0), \(folds))" }
+        expectEqual(progress, expectedProgress, "crossValidate", "the (done, total) pairs told to progress (\(setting))",
+                    hint: "call progress(f + 1, folds) once after each fold, with the number of folds as the total")
+    }
+
+    /// A classifier holding `x`, `y` as its training data, set directly rather than through the student's
+    /// `train`, so that the distance and vote tests grade their own exercise alone (train has its own test).
     private func trained(_ x: Matrix, _ y: [Int]) throws -> KNearestNeighbor {
         var knn = KNearestNeighbor()
-        try attempt { try knn.train(x: x, y: y) }
+        knn.xTrain = x
+        knn.yTrain = y
         return knn
     }
 

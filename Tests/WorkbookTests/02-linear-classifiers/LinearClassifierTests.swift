@@ -9,7 +9,8 @@ import GradientCheck
 ///
 /// The four losses add the regularization penalty, so their tests are skipped until
 /// `Regularization.penalty` and `Regularization.gradient` are written: do those first. The `train` tests
-/// run the given training loop, which calls `sampleMinibatch`, the vectorized losses and `sgdStep`.
+/// run the given training loop, which calls `sampleMinibatch` and `sgdStep`, on a classifier with the
+/// reference's loss (so a wrong loss is blamed on that loss alone).
 final class LinearClassifierTests: XCTestCase {
     // MARK: Regularization
 
@@ -63,10 +64,10 @@ final class LinearClassifierTests: XCTestCase {
     func test_svmLossVectorized_zeroScoresGiveCMinusOne() throws { try checkZeroScores("svmLossVectorized", Self.svmVectorized) }
 
     func test_svmLossNaive_matchesReference() throws {
-        try checkAgainstReference("svmLossNaive", Self.svmNaive, reference: Reference.svmLoss)
+        try checkAgainstReference("svmLossNaive", Self.svmNaive, hinge: true, reference: Reference.svmLoss)
     }
     func test_svmLossVectorized_matchesReference() throws {
-        try checkAgainstReference("svmLossVectorized", Self.svmVectorized, reference: Reference.svmLoss)
+        try checkAgainstReference("svmLossVectorized", Self.svmVectorized, hinge: true, reference: Reference.svmLoss)
     }
 
     func test_svmLossNaive_gradientCheck() throws { try checkGradient("svmLossNaive", Self.svmNaive, hinge: true) }
@@ -77,6 +78,9 @@ final class LinearClassifierTests: XCTestCase {
 
     func test_svmLossNaive_duplicatedBatchChangesNothing() throws { try checkDuplicatedBatch("svmLossNaive", Self.svmNaive) }
     func test_svmLossVectorized_duplicatedBatchChangesNothing() throws { try checkDuplicatedBatch("svmLossVectorized", Self.svmVectorized) }
+
+    func test_svmLossNaive_marginExactlyZeroIsInactive() throws { try checkZeroMargins("svmLossNaive", Self.svmNaive) }
+    func test_svmLossVectorized_marginExactlyZeroIsInactive() throws { try checkZeroMargins("svmLossVectorized", Self.svmVectorized) }
 
     func test_svmLossNaive_rejectsBadInput() throws { try checkBadInput("svmLossNaive", Self.svmNaive) }
     func test_svmLossVectorized_rejectsBadInput() throws { try checkBadInput("svmLossVectorized", Self.svmVectorized) }
@@ -93,10 +97,10 @@ final class LinearClassifierTests: XCTestCase {
     func test_softmaxLossVectorized_numericallyStable() throws { try checkStability("softmaxLossVectorized", Self.softmaxVectorized) }
 
     func test_softmaxLossNaive_matchesReference() throws {
-        try checkAgainstReference("softmaxLossNaive", Self.softmaxNaive, reference: Reference.softmaxLoss)
+        try checkAgainstReference("softmaxLossNaive", Self.softmaxNaive, hinge: false, reference: Reference.softmaxLoss)
     }
     func test_softmaxLossVectorized_matchesReference() throws {
-        try checkAgainstReference("softmaxLossVectorized", Self.softmaxVectorized, reference: Reference.softmaxLoss)
+        try checkAgainstReference("softmaxLossVectorized", Self.softmaxVectorized, hinge: false, reference: Reference.softmaxLoss)
     }
 
     func test_softmaxLossNaive_gradientCheck() throws { try checkGradient("softmaxLossNaive", Self.softmaxNaive, hinge: false) }
@@ -145,6 +149,13 @@ final class LinearClassifierTests: XCTestCase {
                     hint: "draw with replacement (rng.indices(batchSize, below: N)): a batch may be larger than N")
         expectEqual(Set(big), Set(0 ..< 10), "sampleMinibatch", "the images drawn in 200 uniform draws from 10",
                     hint: "draw every index uniformly from 0 ..< N")
+        // Independent draws follow image i with image i + 1 (mod 10) about one time in ten; a block of
+        // consecutive images from a random start does it every time.
+        let successive = zip(big, big.dropFirst()).filter { $1 == ($0 + 1) % 10 }.count
+        if big.count == 200 && successive > 100 {
+            fail("sampleMinibatch", "in a batch of 200 from 10, image i was followed by image i + 1 \(successive) times of 199 (about 20 expected)",
+                 hint: "draw every index independently (rng.indices(batchSize, below: N)), not a block of consecutive images from a random start")
+        }
         expectEqual(try draw(seed: 31, size: 200), big, "sampleMinibatch", "a second batch with the same seed",
                     hint: "take every random draw from the rng argument")
         if try draw(seed: 32, size: 200) == big {
@@ -161,6 +172,25 @@ final class LinearClassifierTests: XCTestCase {
             expectEqual(error as? LinearClassifierError, .invalidSetting(name: "batchSize", value: 0, requirement: "at least 1"),
                         "sampleMinibatch", "the error for a batch size of 0", hint: "keep the given checkMinibatchRequest call")
         }
+    }
+
+    /// Batches much smaller than the training set: together they must reach every image, each batch
+    /// holding valid rows, and the same seed must give the same sequence of batches.
+    func test_sampleMinibatch_smallBatchesReachEveryImage() throws {
+        let x = Matrix(column: (0 ..< 10).map(Double.init))
+        let y = Array(0 ..< 10)
+        func batches(seed: UInt64) throws -> [[Int]] {
+            var rng = SeededGenerator(seed: seed)
+            return try (0 ..< 40).map { _ in try attempt { try sampleMinibatch(x: x, y: y, batchSize: 3, using: &rng) }.y }
+        }
+        let drawn = try batches(seed: 44)
+        expectEqual(drawn.map(\.count), Array(repeating: 3, count: 40), "sampleMinibatch", "the sizes of 40 batches of 3")
+        let reached = Set(drawn.joined())
+        expectEqual(reached, Set(0 ..< 10), "sampleMinibatch", "the images reached by 40 batches of 3 from 10",
+                    hint: reached.isSubset(of: Set(0 ..< 3)) ? "draw the indices from 0 ..< N (the number of images), not from 0 ..< batchSize"
+                                                              : "draw every index uniformly from 0 ..< N, with rng.indices(batchSize, below: N)")
+        expectEqual(try batches(seed: 44), drawn, "sampleMinibatch", "40 batches drawn again with the same seed",
+                    hint: "take every random draw from the rng argument")
     }
 
     func test_sgdStep_movesAgainstTheGradient() throws {
@@ -203,28 +233,35 @@ final class LinearClassifierTests: XCTestCase {
 
     func test_sgdStep_trainingLearnsSeparableClusters() throws {
         let (x, y) = Reference.clusters(300, 6, classes: 4, seed: 35)
-        let classifiers: [any LinearClassifier] = [LinearSVM(), Softmax()]
-        for var classifier in classifiers {
-            let name = String(describing: type(of: classifier))
+        for hinge in [true, false] {
+            var classifier = ReferenceClassifier(hinge: hinge)
+            let name = hinge ? "the SVM loss" : "the softmax loss"
             var progress: [Int] = []
+            var progressLosses: [Double] = []
             let history = try attempt {
                 try classifier.train(x: x, y: y, learningRate: 0.01, reg: 1e-3, iterations: 300, batchSize: 32,
-                                     seed: 36, progressEvery: 100) { iteration, _ in progress.append(iteration) }
+                                     seed: 36, progressEvery: 100) { iteration, loss in progress.append(iteration); progressLosses.append(loss) }
             }
             expectEqual(history.count, 300, "sgdStep", "\(name): the loss history's length (one loss per iteration)")
             expectEqual(progress, [100, 200, 300], "sgdStep", "\(name): the iterations reported to progress")
+            if history.count == 300 {
+                expectEqual(progressLosses, [history[99], history[199], history[299]], "sgdStep", "\(name): the losses reported to progress")
+            }
             expectEqual(classifier.weights.shapeDescription, "(7, 4)", "sgdStep", "\(name): the shape of W",
                         hint: "W is (D, C): one row per feature (bias included), one column per class")
             let early = history.prefix(10).reduce(0, +) / 10, late = history.suffix(10).reduce(0, +) / 10
             if !(late < early / 4) {
                 fail("sgdStep", "\(name): the minibatch loss went from \(format(early)) (first 10 iterations) to \(format(late)) (last 10), expected a fall by a factor of 4 or more",
-                     hint: "sgdStep must subtract learningRate * dW; check each loss's gradient with its gradientCheck test")
+                     hint: "sgdStep must return W - learningRate * dW (the losses here are the reference's; sampleMinibatch must pass first)")
             }
-            let predicted = try attempt { try classifier.predict(x) }
+            let predicted = (0 ..< x.rows).map { i -> Int in
+                let s = Reference.scores(classifier.weights, x, image: i)
+                return s.indices.max { s[$0] < s[$1] } ?? -1
+            }
             let accuracy = Double(zip(predicted, y).filter { $0 == $1 }.count) / Double(y.count)
             if !(accuracy >= 0.95) {
                 fail("sgdStep", "\(name): training accuracy \(format(accuracy)) on four well-separated clusters, expected at least 0.95",
-                     hint: "predict takes the largest score of each row of matmul(x, weights)")
+                     hint: "sgdStep must return W - learningRate * dW (the losses here are the reference's; sampleMinibatch must pass first)")
             }
         }
     }
@@ -232,13 +269,13 @@ final class LinearClassifierTests: XCTestCase {
     func test_sampleMinibatch_trainingIsReproducibleFromTheSeed() throws {
         let (x, y) = Reference.clusters(100, 5, classes: 3, seed: 37)
         func run(seed: UInt64) throws -> (history: [Double], weights: Matrix) {
-            var softmax = Softmax()
+            var softmax = ReferenceClassifier(hinge: false)
             let history = try attempt { try softmax.train(x: x, y: y, learningRate: 0.01, reg: 1e-2, iterations: 20, batchSize: 10, seed: seed) }
             return (history, softmax.weights)
         }
         let first = try run(seed: 38), again = try run(seed: 38), other = try run(seed: 39)
         expectEqual(again.history, first.history, "sampleMinibatch", "the loss history of a second run with the same seed",
-                    hint: "every random draw (initial W, minibatches) must come from the seeded generator")
+                    hint: "every random draw must come from the rng argument (the training loop, the loss and sgdStep are given or the reference's here; sgdStep must pass first)")
         expectEqual(again.weights, first.weights, "sampleMinibatch", "the weights of a second run with the same seed")
         if other.history == first.history {
             fail("sampleMinibatch", "seeds 38 and 39 gave the same loss history", hint: "sampleMinibatch must draw from its rng argument")
@@ -247,7 +284,7 @@ final class LinearClassifierTests: XCTestCase {
 
     func test_sgdStep_trainingStopsWhenTheLossExplodes() throws {
         let (x, y) = Reference.clusters(100, 5, classes: 3, seed: 40)
-        var svm = LinearSVM()
+        var svm = ReferenceClassifier(hinge: true)
         do {
             let history = try attempt { try svm.train(x: x, y: y, learningRate: 1e3, reg: 10, iterations: 200, batchSize: 20, seed: 41) }
             fail("sgdStep", "a learning rate of 1e3 with reg 10 trained to the end (last loss \(format(history.last ?? .nan))); expected a divergence error",
@@ -266,6 +303,7 @@ final class LinearClassifierTests: XCTestCase {
     func test_randomWeightSearch_keepsTheLowestLoss() throws {
         var tried: [(weights: Matrix, loss: Double)] = []
         var reported: [Int] = []
+        var bestSoFar: [Double] = []
         let target = Matrix.ones(3, 2)
         let best = try attempt {
             try randomWeightSearch(features: 3, classes: 2, tries: 50, scale: 1, seed: 42,
@@ -274,16 +312,48 @@ final class LinearClassifierTests: XCTestCase {
                                        tried.append((w, value))
                                        return value
                                    },
-                                   progress: { done, _ in reported.append(done) })
+                                   progress: { done, bestLoss in reported.append(done); bestSoFar.append(bestLoss) })
         }
         expectEqual(tried.count, 50, "randomWeightSearch", "the number of loss evaluations", hint: "evaluate the loss once per try")
         expectEqual(reported, Array(1 ... 50), "randomWeightSearch", "the tries reported to progress")
+        let runningMinimum = tried.indices.map { t in tried.prefix(t + 1).map(\.loss).min()! }
+        expectEqual(bestSoFar, runningMinimum, "randomWeightSearch", "the lowest losses so far told to progress after each of the 50 tries",
+                    hint: "tell progress the lowest loss found so far (after this try), not this try's loss")
+        let spread = tried.flatMap(\.weights.storage)
+        let deviation = (spread.reduce(0) { $0 + $1 * $1 } / Double(max(spread.count, 1))).squareRoot()
+        if !(deviation > 0.7 && deviation < 1.3) {
+            fail("randomWeightSearch", "the 300 entries drawn with scale 1 have a standard deviation of \(format(deviation))",
+                 hint: "use the scale argument as the standard deviation, not a fixed 0.0001")
+        }
         guard let lowest = tried.min(by: { $0.loss < $1.loss }) else { return }
         expectEqual(best.loss, lowest.loss, "randomWeightSearch", "the returned loss",
                     hint: "keep the lowest loss seen, not the last one")
         expectEqual(best.weights, lowest.weights, "randomWeightSearch", "the returned weights",
                     hint: "return the weights that gave the lowest loss")
         expectEqual(best.weights.shapeDescription, "(3, 2)", "randomWeightSearch", "the shape of W (D, C)")
+    }
+
+    /// The documented rule on a tie: the earlier try is kept.
+    func test_randomWeightSearch_keepsTheEarlierTryOnATie() throws {
+        for losses in [[1.0, 1, 1, 1, 1, 1], [3, 2, 5, 2, 2, 7], [4, 0, 0, 1, 0, 3]] {
+            var tried: [Matrix] = []
+            var reported: [Double] = []
+            let best = try attempt {
+                try randomWeightSearch(features: 2, classes: 2, tries: losses.count, scale: 1, seed: 45,
+                                       loss: { w in tried.append(w); return losses[tried.count - 1] },
+                                       progress: { _, bestLoss in reported.append(bestLoss) })
+            }
+            guard tried.count == losses.count else {
+                return fail("randomWeightSearch", "\(tried.count) loss evaluations for \(losses.count) tries", hint: "evaluate the loss once per try")
+            }
+            let first = losses.firstIndex(of: losses.min()!)!
+            expectEqual(best.loss, losses.min()!, "randomWeightSearch", "the returned loss for losses \(losses.map(format))")
+            expectEqual(best.weights, tried[first], "randomWeightSearch",
+                        "the returned weights for losses \(losses.map(format)) (try \(first + 1) is the first with the lowest)",
+                        hint: "on a tie keep the earlier try: replace the best only when a loss is strictly lower (<, not <=)")
+            expectEqual(reported, losses.indices.map { losses.prefix($0 + 1).min()! }, "randomWeightSearch",
+                        "the lowest losses so far told to progress for losses \(losses.map(format))")
+        }
     }
 
     func test_randomWeightSearch_drawsSmallGaussianWeightsFromTheSeed() throws {
@@ -298,6 +368,9 @@ final class LinearClassifierTests: XCTestCase {
         let draws = try search(seed: 43)
         expectEqual(try search(seed: 43), draws, "randomWeightSearch", "the candidates of a second search with the same seed",
                     hint: "draw every W from one SeededGenerator(seed: seed)")
+        if try search(seed: 46) == draws {
+            fail("randomWeightSearch", "seeds 43 and 46 gave the same candidates", hint: "seed the generator with the seed argument")
+        }
         guard draws.count == 5 else { return fail("randomWeightSearch", "\(draws.count) candidates instead of 5") }
         if Set(draws.map(\.storage)).count < 5 {
             fail("randomWeightSearch", "some of the 5 candidates are equal", hint: "draw a new W for every try from the same generator")
@@ -312,6 +385,18 @@ final class LinearClassifierTests: XCTestCase {
     }
 
     // MARK: Shared checks
+
+    /// A linear classifier with the reference's loss (Support/References.swift), so that the training tests
+    /// grade sampleMinibatch and sgdStep (which the given training loop calls) and not the four losses.
+    struct ReferenceClassifier: LinearClassifier {
+        var weights = Matrix.zeros(0, 0)
+        let regularization = Regularization.l2
+        let hinge: Bool
+
+        func loss(weights: Matrix, x: Matrix, y: [Int], reg: Double) throws -> (loss: Double, dW: Matrix) {
+            hinge ? Reference.svmLoss(weights, x, y, reg: reg, .l2) : Reference.softmaxLoss(weights, x, y, reg: reg, .l2)
+        }
+    }
 
     typealias Loss = (_ weights: Matrix, _ x: Matrix, _ y: [Int], _ reg: Double, _ kind: Regularization) throws -> (loss: Double, dW: Matrix)
 
@@ -340,7 +425,8 @@ final class LinearClassifierTests: XCTestCase {
         // d loss / d scores: cat's car margin is active; frog's cat and car margins are. dW = x^T dScores / N.
         let expected = Matrix([[-1, 1, 0], [0, 0, 0], [1, 1, -2]]) / 3
         expectMatrix(dW, matches: expected, frobeniusBelow: 1e-9, exercise, "dW of the lecture's example",
-                     hint: "each positive margin adds x_i to column j and subtracts it from column y_i; divide by N")
+                     hint: Self.gradientHint(dW, scores, x, [0, 1, 2], reg: 0, .l2, hinge: true,
+                                             otherwise: "each positive margin adds x_i to column j and subtracts it from column y_i; divide by N"))
     }
 
     /// With W = 0 every margin is exactly 1: the loss is C - 1, the course's first sanity check.
@@ -354,7 +440,7 @@ final class LinearClassifierTests: XCTestCase {
 
     /// Both losses against the plain loops of `Reference`, without regularization and with a large
     /// strength of each kind (so a wrong penalty or penalty gradient cannot hide behind the data loss).
-    private func checkAgainstReference(_ exercise: String, _ loss: Loss,
+    private func checkAgainstReference(_ exercise: String, _ loss: Loss, hinge: Bool,
                                        reference: (Matrix, Matrix, [Int], Double, Regularization) -> (loss: Double, dW: Matrix)) throws {
         let (x, y) = Reference.data(9, 6, classes: 4, scale: 2, seed: 22)
         var rng = SeededGenerator(seed: 23)
@@ -368,7 +454,7 @@ final class LinearClassifierTests: XCTestCase {
                                 : "add regularization.penalty(weights, strength: reg) to the loss and its gradient to dW, after the mean"
             expectClose(got.loss, expected.loss, tolerance: 1e-9 * max(1, abs(expected.loss)), exercise, "the loss \(what)", hint: hint)
             expectMatrix(got.dW, matches: expected.dW, frobeniusBelow: 1e-9 * max(1, Self.norm(expected.dW)),
-                         exercise, "dW \(what)", hint: hint)
+                         exercise, "dW \(what)", hint: Self.gradientHint(got.dW, w, x, y, reg: reg, kind, hinge: hinge, otherwise: hint))
         }
     }
 
@@ -396,8 +482,68 @@ final class LinearClassifierTests: XCTestCase {
             let analytic = try attempt { try loss(w, x, y, 0.1, kind) }.dW
             let numerical = try attempt { try numericalGradient(of: { try loss($0, x, y, 0.1, kind).loss }, at: w) }
             expectRelativeError(analytic, numerical, below: 1e-7, exercise, "dW with \(kind) regularization",
-                                hint: "did you divide the gradient by N as well as the loss, and add the penalty's gradient?")
+                                hint: Self.gradientHint(analytic, w, x, y, reg: 0.1, kind, hinge: hinge))
         }
+    }
+
+    /// Margins of exactly 0 (a wrong class scoring exactly 1 below the true class): the hinge's derivative
+    /// at 0 is taken as 0, so such a margin adds nothing to the loss or to dW. Every score is a small
+    /// binary fraction and x is one-hot, so the margins are exactly 0, not merely close to it.
+    private func checkZeroMargins(_ exercise: String, _ loss: Loss) throws {
+        // With x = I the scores are W: image 0 scores (2, 1, 0.5) with true class 0 (margins 0 and -0.5),
+        // image 1 (0.25, -0.75, -0.75) with true class 0 (margins 0 and 0), image 2 (1, 3, 2) with true
+        // class 1 (margins -1 and 0).
+        let zeroHint = "a margin of exactly 0 is not active: count a wrong class only when s_j - s_y + 1 > 0 (not >= 0)"
+        /// The zero-margin hint when dW is what counting zero margins gives, else the hint that fits dW.
+        func hint(_ dW: Matrix, _ w: Matrix, _ x: Matrix, _ y: [Int]) -> String {
+            let counted = Reference.hingeLoss(w, x, y, reg: 0, .l2, countingZeroMargins: true).dW
+            return dW.shape == counted.shape && relativeError(dW, counted) < 1e-9 ? zeroHint : Self.gradientHint(dW, w, x, y, reg: 0, .l2, hinge: true)
+        }
+        let w = Matrix([[2, 1, 0.5], [0.25, -0.75, -0.75], [1, 3, 2]])
+        let (value, dW) = try attempt { try loss(w, Matrix.identity(3), [0, 0, 1], 0, .l2) }
+        expectClose(value, 0, tolerance: 0, exercise, "the loss when every margin is exactly 0 or negative",
+                    hint: "max(0, margin) is 0 for a margin of 0 or less, and the true class is skipped")
+        expectMatrix(dW, matches: Matrix.zeros(3, 3), frobeniusBelow: 1e-15, exercise,
+                     "dW when every margin is exactly 0 or negative", hint: hint(dW, w, Matrix.identity(3), [0, 0, 1]))
+        // Scores (1, 0, 2), true class 0: the class-1 margin is exactly 0, the class-2 margin 2.
+        let mixed = Matrix([[1, 0, 2]])
+        let (mixedValue, mixedGradient) = try attempt { try loss(mixed, Matrix([[1]]), [0], 0, .l2) }
+        expectClose(mixedValue, 2, tolerance: 1e-15, exercise, "the loss of scores (1, 0, 2), true class 0 (margins 0 and 2)",
+                    hint: "max(0, margin) is 0 for a margin of 0 or less, and the true class is skipped")
+        expectMatrix(mixedGradient, matches: Matrix([[-1, 0, 1]]), frobeniusBelow: 1e-15, exercise,
+                     "dW of scores (1, 0, 2), true class 0 (only the class-2 margin is active)", hint: hint(mixedGradient, mixed, Matrix([[1]]), [0]))
+    }
+
+    /// The hint for a wrong dW: the usual mistakes each leave a recognisable dW (the data part not
+    /// divided by N, the penalty's gradient missing, divided by N or halved, the true-class term missing
+    /// or with the wrong sign), so the hint names the one that fits, or `otherwise`.
+    static func gradientHint(_ dW: Matrix, _ w: Matrix, _ x: Matrix, _ y: [Int], reg: Double, _ kind: Regularization,
+                             hinge: Bool, otherwise: String? = nil) -> String {
+        guard dW.shape == w.shape else { return "dW has the shape of W, (D, C)" }
+        let parts = Reference.gradientParts(w, x, y, reg: reg, kind, hinge: hinge)
+        let n = Double(x.rows)
+        let correct = parts.data + parts.penalty
+        let trueColumn = hinge
+            ? "the true-class columns are wrong: each positive margin also subtracts x_i from column y_i (dScores[i, y_i] = -(number of positive margins))"
+            : "the true-class columns are wrong: d loss / d s_{y_i} is p_{y_i} - 1, so subtract x_i / N from column y_i"
+        var candidates: [(Matrix, String)] = [
+            (n * parts.data + parts.penalty, "dW is N times too large: divide the data gradient by N, as the loss (the penalty's gradient is added after the mean)"),
+            (parts.data / n + parts.penalty, "dW's data part is N times too small: divide by N once"),
+            (parts.data + parts.penalty / n, "the penalty's gradient is divided by N: add it after taking the mean, as the penalty itself"),
+            (parts.data, "dW lacks the penalty's gradient: add regularization.gradient(weights, strength: reg)"),
+            (parts.data - parts.trueClass + parts.penalty, trueColumn),
+            (parts.data - 2 * parts.trueClass + parts.penalty, "the true-class columns have the wrong sign: a positive margin lowers the loss's gradient for s_{y_i}"),
+        ]
+        if !hinge { candidates.append((parts.data - parts.oneHot + parts.penalty, trueColumn)) }
+        if !hinge { candidates.append((parts.data + parts.oneHot + parts.penalty, "at the true class the gradient is p - 1: subtract 1 there, do not add it")) }
+        if kind == .l2 { candidates.append((parts.data + 0.5 * parts.penalty, "the gradient of reg * sum W^2 is 2 * reg * W (no factor 1/2 in this workbook)")) }
+        for (candidate, hint) in candidates where relativeError(candidate, correct) > 1e-6 && relativeError(dW, candidate) < 1e-6 {
+            return hint
+        }
+        if relativeError(dW, correct) < 1e-9 {
+            return "dW matches the reference, so the loss is what disagrees with it: see the matchesReference test"
+        }
+        return otherwise ?? "compare dW with the definition step by step: d loss / d scores for each image, then x^T dScores / N, then the penalty's gradient"
     }
 
     /// The lecture's argument for regularization: if W has zero hinge loss, so has 2W; only the penalty
@@ -425,9 +571,26 @@ final class LinearClassifierTests: XCTestCase {
         let w = Matrix.gaussian(5, 3, using: &rng)
         let once = try attempt { try loss(w, x, y, 0.3, .l2) }
         let twice = try attempt { try loss(w, Matrix.stacking([x, x]), y + y, 0.3, .l2) }
-        let hint = "divide the data loss and its gradient by N (a mean over the batch, not a sum), and the penalty by nothing"
-        expectClose(twice.loss, once.loss, tolerance: 1e-9, exercise, "the loss of the batch stacked twice", hint: hint)
-        expectMatrix(twice.dW, matches: once.dW, frobeniusBelow: 1e-9, exercise, "dW of the batch stacked twice", hint: hint)
+        // A data part that is a sum doubles; a penalty divided by N halves: say which one happened.
+        let penalty = Reference.penalty(w, strength: 0.3, .l2)
+        let n = Double(x.rows)
+        func hint(_ onceDifference: Double, _ twiceDifference: Double, _ penaltyPart: Double, _ what: String) -> String {
+            if abs((twiceDifference - penaltyPart) - 2 * (onceDifference - penaltyPart)) < 1e-9 * max(1, abs(twiceDifference)) {
+                return "\(what) doubles with the batch: divide the data part by N (a mean over the batch, not a sum)"
+            }
+            if abs((onceDifference - twiceDifference) - penaltyPart / (2 * n)) < 1e-9 * max(1, abs(penaltyPart)) && penaltyPart != 0 {
+                return "the penalty's share of \(what) changes with the batch: add it after dividing by N, not before"
+            }
+            return "divide the data loss and its gradient by N (a mean over the batch, not a sum), and the penalty by nothing"
+        }
+        expectClose(twice.loss, once.loss, tolerance: 1e-9, exercise, "the loss of the batch stacked twice",
+                    hint: hint(once.loss, twice.loss, penalty.value, "the loss"))
+        let entry = twice.dW.shape == once.dW.shape
+            ? (0 ..< once.dW.count).max { abs(twice.dW[flat: $0] - once.dW[flat: $0]) < abs(twice.dW[flat: $1] - once.dW[flat: $1]) } ?? 0 : 0
+        let dWHint = twice.dW.shape == once.dW.shape && once.dW.count > 0
+            ? hint(once.dW[flat: entry], twice.dW[flat: entry], penalty.gradient[flat: entry], "dW")
+            : "dW has the shape of W, whatever the batch"
+        expectMatrix(twice.dW, matches: once.dW, frobeniusBelow: 1e-9, exercise, "dW of the batch stacked twice", hint: dWHint)
     }
 
     /// Bad labels and shapes are typed errors (the given checks at the top of each loss).
@@ -497,6 +660,19 @@ final class LinearClassifierTests: XCTestCase {
             expectClose(value, expectedLoss, tolerance: 1e-9, exercise, "the loss for \(what)", hint: hint)
             expectMatrix(dW, matches: expectedGradient, frobeniusBelow: 1e-9, exercise, "dW for \(what)")
         }
+        // Two images whose scores lie 2,000 apart: each row must be shifted by its own maximum (one shift
+        // for the whole batch leaves e^{-2000} = 0 in the second row, and ln 0).
+        let w = Matrix([[1000, 0, -1000], [-1000, -999, -1001]])
+        let (x, y) = (Matrix.identity(2), [1, 0])
+        let expected = Reference.softmaxLoss(w, x, y, reg: 0, .l2)
+        let (value, dW) = try attempt { try loss(w, x, y, 0, .l2) }
+        let what = "two images with scores (1000, 0, -1000) and (-1000, -999, -1001)"
+        guard value.isFinite && dW.storage.allSatisfy(\.isFinite) else {
+            return fail(exercise, "\(what): loss \(value), dW \(dW)",
+                        hint: "subtract each row's own maximum (scores.max(axis: 1)), not one maximum for the whole batch")
+        }
+        expectClose(value, expected.loss, tolerance: 1e-9, exercise, "the loss for \(what)", hint: hint)
+        expectMatrix(dW, matches: expected.dW, frobeniusBelow: 1e-9, exercise, "dW for \(what)")
     }
 
     /// Fails unless relativeError(analytic, numerical) is below `limit`, as the style guide prints it.

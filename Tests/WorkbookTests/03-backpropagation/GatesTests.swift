@@ -118,9 +118,13 @@ final class GatesTests: XCTestCase {
 
     // MARK: the computational graph
 
+    // The lecture's graphs are run with the reference gates (Support/GateReferences.swift), so that these
+    // tests grade the graph's forward and backward passes alone; the gates have their own tests above.
+
     /// The lecture's first example: f = (x + y) z at x = -2, y = 5, z = -4.
     func test_ComputationalGraph_lectureAddMultiplyExample() throws {
-        var (graph, inputs) = try LectureExample.addMultiply()
+        let (lecture, inputs) = try LectureExample.addMultiply()
+        var graph = try lecture.withReferenceGates()
         let f = try attempt { try graph.forward(inputs) }
         expectClose(f, -12, tolerance: 1e-12, "ComputationalGraph", "f = (x + y) z")
         try attempt { try graph.backward() }
@@ -132,7 +136,8 @@ final class GatesTests: XCTestCase {
 
     /// The lecture's figure of the patterns in backward flow: f = 2 (x y + max(z, w)).
     func test_ComputationalGraph_lectureBackwardFlowPatterns() throws {
-        var (graph, inputs) = try LectureExample.backwardFlowPatterns()
+        let (lecture, inputs) = try LectureExample.backwardFlowPatterns()
+        var graph = try lecture.withReferenceGates()
         let f = try attempt { try graph.forward(inputs) }
         expectClose(f, -20, tolerance: 1e-12, "ComputationalGraph", "f = 2 (x y + max(z, w)) at x = 3, y = -4, z = 2, w = -1")
         try attempt { try graph.backward() }
@@ -147,7 +152,8 @@ final class GatesTests: XCTestCase {
     /// The lecture's sigmoid neuron, from the elementary gates and with the fused sigmoid gate.
     func test_ComputationalGraph_sigmoidNeuronElementaryAndFused() throws {
         for fused in [false, true] {
-            var (graph, inputs) = try LectureExample.sigmoidNeuron(fusedSigmoid: fused)
+            let (lecture, inputs) = try LectureExample.sigmoidNeuron(fusedSigmoid: fused)
+            var graph = try lecture.withReferenceGates()
             let gates = fused ? "the fused sigmoid gate" : "the elementary gates"
             let f = try attempt { try graph.forward(inputs) }
             try attempt { try graph.backward() }
@@ -201,8 +207,41 @@ final class GatesTests: XCTestCase {
         }
     }
 
+    /// The same graph run again: a second forward pass at new inputs must give the values and gradients of
+    /// a fresh graph there, and a second backward pass the same gradients as the first (none accumulate).
+    /// The graphs are built from the reference gates, so this grades the graph alone.
+    func test_ComputationalGraph_forwardAndBackwardTwiceGiveTheSameAnswer() throws {
+        let operations: [ElementaryOperation] = [.add, .multiply, .max, .exp, .sigmoid, .tanh, .addConstant(0), .multiplyConstant(0)]
+        for seed in UInt64(120) ..< 125 {
+            let first = RandomExpression(seed: seed, operations: operations)
+            var graph = try first.graph()
+            _ = try attempt { try graph.forward(first.namedInputs) }
+            try attempt { try graph.backward() }
+            // The second point: the same graph at other inputs, compared with a fresh copy of the graph there.
+            let shifted = first.inputs.map { $0 * 1.01 + 0.001 }
+            let named = Dictionary(uniqueKeysWithValues: shifted.enumerated().map { ("x\($0.offset)", $0.element) })
+            var fresh = try first.graph()
+            let expectedValue = try attempt { try fresh.forward(named) }
+            try attempt { try fresh.backward() }
+            let again = try attempt { try graph.forward(named) }
+            expectClose(again, expectedValue, tolerance: 1e-12, "ComputationalGraph", "graph \(seed): the output of a second forward pass at new inputs",
+                        hint: "forward starts afresh every time: empty values, then every node in order from the new inputs")
+            try attempt { try graph.backward() }
+            expectEqual(graph.gradients, fresh.gradients, "ComputationalGraph", "graph \(seed): the gradients after a second forward and backward pass",
+                        hint: "backward starts from zero gradients every time (then sets the output's to upstream)")
+            try attempt { try graph.backward() }
+            expectEqual(graph.gradients, fresh.gradients, "ComputationalGraph", "graph \(seed): the gradients after backward twice",
+                        hint: "backward must reset every gradient to 0 first, so that calling it twice gives the same answer")
+            try attempt { try graph.backward(upstream: 2) }
+            expectEqual(graph.gradients, fresh.gradients.map { 2 * $0 }, "ComputationalGraph",
+                        "graph \(seed): the gradients after backward(upstream: 2), run after backward()",
+                        hint: "the output's gradient is the upstream of this call, and nothing is left from the last one")
+        }
+    }
+
     func test_ComputationalGraph_reportsBadInputs() throws {
-        var (graph, inputs) = try LectureExample.addMultiply()
+        let (lecture, inputs) = try LectureExample.addMultiply()
+        var graph = try lecture.withReferenceGates()
         XCTAssertThrowsError(try graph.backward(), "backward before forward") { error in
             expectEqual(error as? BackpropError, .backwardBeforeForward(gate: "the graph"), "ComputationalGraph", "the error")
         }
@@ -286,6 +325,23 @@ final class GatesTests: XCTestCase {
         for x in [1.4, -0.9] {
             try checkRule("reluBackward", at: x, build: { $0.relu() }) { try $0.reluBackward() }
         }
+    }
+
+    /// The documented rule at the kink: where a = 0 exactly, ReLU passes nothing back.
+    func test_reluBackward_zeroAtTheKink() throws {
+        for zero in [0.0, -0.0] {
+            let a = Value(zero)
+            let out = a.relu()
+            setGradients([a: 0.4, out: 1.3])
+            try attempt { try out.reluBackward() }
+            expectClose(a.grad, 0.4, tolerance: 0, "reluBackward", "a.grad after the rule at a = \(zero) (out.grad 1.3, a.grad 0.4 before)",
+                        hint: "the gradient passes only where a > 0; at a = 0 exactly it is 0 (compare with >, not >=)")
+        }
+        let x = Value(0), y = Value(2)
+        let f = (x.relu() + y.relu()) * 3
+        try attempt { try f.backward() }
+        expectEqual([x.grad, y.grad], [0, 3], "reluBackward", "the gradients of 3 (relu(x) + relu(y)) at x = 0, y = 2",
+                    hint: "the gradient passes only where the input is > 0")
     }
 
     // MARK: the autograd Value: whole expressions
@@ -399,6 +455,17 @@ final class GatesTests: XCTestCase {
                      hint: "dx = dout Wᵀ and dW = xᵀ dout: the only products with the right shapes")
             }
         }
+        // The same gate on a second, differently shaped product: backward uses the latest forward's inputs.
+        let x2 = Matrix.gaussian(2, 3, using: &rng), w2 = Matrix.gaussian(3, 4, using: &rng), upstream2 = Matrix.gaussian(2, 4, using: &rng)
+        _ = try attempt { try gate.forward(x2, w2) }
+        let (dx2, dW2) = try attempt { try gate.backward(upstream2) }
+        expectMatrix(dx2, matches: GateReference.product(upstream2, w2.transposed), frobeniusBelow: 1e-12, "MatrixMultiplyGate",
+                     "dx after a second forward pass with x (2, 3) and W (3, 4)",
+                     hint: "store the inputs on every forward pass: backward uses the latest forward's x and W")
+        expectMatrix(dW2, matches: GateReference.product(x2.transposed, upstream2), frobeniusBelow: 1e-12, "MatrixMultiplyGate",
+                     "dW after a second forward pass with x (2, 3) and W (3, 4)",
+                     hint: "store the inputs on every forward pass: backward uses the latest forward's x and W")
+        _ = try gate.forward(x, w)
         XCTAssertThrowsError(try gate.backward(upstream.transposed)) { error in
             expectEqual(error as? BackpropError, .upstreamShapeMismatch(gate: "x W", expected: "(4, 5)", got: "(5, 4)"),
                         "MatrixMultiplyGate", "the error for an upstream gradient of the wrong shape")
@@ -497,6 +564,21 @@ final class GatesTests: XCTestCase {
             if !(error < 1e-9) {
                 fail(exercise, "backward(\(format(upstream))) after forward\(point.map(format)) is \(analytic.map(format)), " +
                      "numerically \(numerical.storage.map(format)): relative error \(format(error)) (must be < 1e-9)", hint: hint)
+            }
+        }
+        // One gate used again and again, as a graph uses it: each backward must use the latest forward's cache.
+        var reused = fresh()
+        for point in points {
+            let upstream = rng.uniform(-2, 2)
+            _ = try attempt { try reused.forward(point) }
+            let analytic = try attempt { try reused.backward(upstream) }
+            let expected = reference.partials(point).map { $0 * upstream }
+            guard analytic.count == expected.count else { break }
+            if !(relativeError(Matrix(row: analytic), Matrix(row: expected)) < 1e-9) {
+                fail(exercise, "one gate used for several forward passes: backward(\(format(upstream))) after forward\(point.map(format)) " +
+                     "is \(analytic.map(format)), expected \(expected.map(format))",
+                     hint: "store the cache on every forward pass, replacing the last one: backward must use the latest forward's values")
+                break
             }
         }
         var gate = fresh()

@@ -87,6 +87,36 @@ struct ReferenceGate: Gate {
     }
 }
 
+extension ComputationalGraph {
+    /// The same graph (names, inputs, order) with every gate replaced by the reference gate of the same
+    /// operation, so that a test of the graph's forward and backward passes does not depend on the gates'.
+    func withReferenceGates() throws -> ComputationalGraph {
+        var copy = ComputationalGraph()
+        for node in nodes {
+            guard let gate = node.gate else {
+                try copy.input(node.name)
+                continue
+            }
+            let operation: ElementaryOperation
+            switch gate {
+            case is AddGate: operation = .add
+            case is MultiplyGate: operation = .multiply
+            case is MaxGate: operation = .max
+            case is ExpGate: operation = .exp
+            case is ReciprocalGate: operation = .reciprocal
+            case is SigmoidGate: operation = .sigmoid
+            case is TanhGate: operation = .tanh
+            case is ReLUGate: operation = .relu
+            case let constant as AddConstantGate: operation = .addConstant(constant.constant)
+            case let constant as MultiplyConstantGate: operation = .multiplyConstant(constant.constant)
+            default: preconditionFailure("withReferenceGates: no reference for the gate \(gate.label)")
+            }
+            try copy.add(ReferenceGate(operation), inputs: node.inputs, name: node.name)
+        }
+        return copy
+    }
+}
+
 /// A seeded random expression over a few inputs: each step applies an operation to earlier values
 /// (inputs or steps), often reusing one, so that values fan out. Every step is safe at the base point.
 struct RandomExpression {

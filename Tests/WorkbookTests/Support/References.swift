@@ -71,12 +71,19 @@ enum Reference {
 
     /// The multiclass SVM loss (margin 1, mean over the batch, plus the penalty) and its gradient, by the definition.
     static func svmLoss(_ w: Matrix, _ x: Matrix, _ y: [Int], reg: Double, _ kind: Regularization) -> (loss: Double, dW: Matrix) {
+        hingeLoss(w, x, y, reg: reg, kind, countingZeroMargins: false)
+    }
+
+    /// ``svmLoss(_:_:_:reg:_:)``, or with `countingZeroMargins` the usual mistake instead (a margin of
+    /// exactly 0 counted as active), for hints.
+    static func hingeLoss(_ w: Matrix, _ x: Matrix, _ y: [Int], reg: Double, _ kind: Regularization,
+                          countingZeroMargins: Bool) -> (loss: Double, dW: Matrix) {
         // d loss / d scores for every image, then dW = sum over images of x_i^T (d scores_i), divided by N.
         var dScores = Matrix.zeros(x.rows, w.cols)
         var total = 0.0
         for i in 0 ..< x.rows {
             let s = scores(w, x, image: i)
-            for j in 0 ..< w.cols where j != y[i] && s[j] - s[y[i]] + 1 > 0 {
+            for j in 0 ..< w.cols where j != y[i] && (s[j] - s[y[i]] + 1 > 0 || (countingZeroMargins && s[j] - s[y[i]] + 1 == 0)) {
                 total += s[j] - s[y[i]] + 1
                 dScores[i, j] += 1
                 dScores[i, y[i]] -= 1
@@ -100,6 +107,34 @@ enum Reference {
             }
         }
         return combine(total, dScores, w, x, reg: reg, kind)
+    }
+
+    /// The parts of a loss's dW, by the definitions: the data gradient (the mean over the batch), its share
+    /// that reaches the true-class scores (x_i^T times d loss_i / d s_{y_i}, averaged), the one-hot term
+    /// x^T onehot(y) / N, and the penalty's gradient. The graded tests compare a wrong dW with the usual
+    /// wrong combinations of these parts to say which mistake it is.
+    static func gradientParts(_ w: Matrix, _ x: Matrix, _ y: [Int], reg: Double, _ kind: Regularization,
+                              hinge: Bool) -> (data: Matrix, trueClass: Matrix, oneHot: Matrix, penalty: Matrix) {
+        let data = hinge ? svmLoss(w, x, y, reg: 0, kind).dW : softmaxLoss(w, x, y, reg: 0, kind).dW
+        var trueClass = Matrix.zeros(w.rows, w.cols)
+        var oneHot = Matrix.zeros(w.rows, w.cols)
+        let n = Double(x.rows)
+        for i in 0 ..< x.rows {
+            let s = scores(w, x, image: i)
+            let dTrue: Double
+            if hinge {
+                dTrue = -Double(s.indices.filter { $0 != y[i] && s[$0] - s[y[i]] + 1 > 0 }.count)
+            } else {
+                let top = s.max()!
+                let normaliser = s.reduce(0.0) { $0 + exp($1 - top) }
+                dTrue = exp(s[y[i]] - top) / normaliser - 1
+            }
+            for p in 0 ..< w.rows {
+                trueClass[p, y[i]] += x[i, p] * dTrue / n
+                oneHot[p, y[i]] += x[i, p] / n
+            }
+        }
+        return (data, trueClass, oneHot, penalty(w, strength: reg, kind).gradient)
     }
 
     /// Mean data loss plus penalty, and dW = x^T dScores / N plus the penalty's gradient, by loops.

@@ -1,0 +1,14 @@
+#ifndef WORKBOOK_CPU_FEATURES_H
+#define WORKBOOK_CPU_FEATURES_H
+
+/// 1 when this CPU and its operating system can run the AVX-512 matrix kernel, 0 otherwise.
+///
+/// The kernel's module is built with `-target-cpu skylake-avx512`, so the compiler may use any of
+/// AVX-512 F, CD, BW, DQ and VL there: all five must be reported by the CPU (cpuid leaf 7), and the
+/// operating system must save the opmask and the 512-bit registers on a context switch (XCR0 bits 5, 6
+/// and 7, read with XGETBV once cpuid says OSXSAVE). On macOS, which turns the AVX-512 state on only at
+/// a thread's first AVX-512 instruction, XCR0 does not say so in advance; there the kernel's own
+/// `hw.optional.avx512*` answers are used instead. Always 0 on other architectures.
+int workbook_cpu_supports_avx512(void);
+
+#endif

@@ -1,0 +1,244 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import XCTest
+@testable import grade
+
+/// Which exercise is "not implemented", and the scorecard as course platforms read it (`--json`, `--junit`).
+final class GradeReportTests: XCTestCase {
+    static let l1Missing = "not implemented: computeL1Distances(_:) in Exercises/01-knn/KNearestNeighbor.swift"
+
+    /// A chapter with every kind of exercise: passed, failed, not implemented, waiting for another
+    /// exercise, crashed, and timed out (one test stopped, the other not run).
+    static var mixed: ChapterResult {
+        ChapterResult(chapter: Chapter(suite: "KNNTests", tests: knnTests), outcomes: [
+            "test_train_memorisesTheData": .passed,
+            "test_computeDistancesTwoLoops_matchesReference": .failed(["✗ computeDistancesTwoLoops (Exercises/01-knn/KNearestNeighbor.swift): L2 distances: Frobenius difference 4.3e+06 <from the reference> & more\n  hint: take the square root"]),
+            "test_computeDistancesOneLoop_matchesReference": .skipped("not implemented: computeDistancesOneLoop(_:) in Exercises/01-knn/KNearestNeighbor.swift"),
+            "test_computeDistancesNoLoops_matchesReference": .crashed("did not finish within 20 s (an endless loop?); stopped"),
+            "test_computeDistancesNoLoops_duplicateImageIsZeroNotNaN": .notRun("timed out in test_computeDistancesNoLoops_matchesReference"),
+            "test_computeL1Distances_lectureExample": .skipped(l1Missing),
+            "test_computeL1Distances_matchesReference": .skipped(l1Missing),
+            "test_predictLabels_tiesGoToTheSmallerLabel": .passed,
+            "test_predictLabels_majorityVote": .passed,
+            "test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect": .skipped(l1Missing),
+            "test_predictLabels_rejectsImpossibleK": .passed,
+            "test_makeFolds_partitionsWithoutOverlap": .crashed("Fatal error: Index out of range in makeFolds(count:folds:) at Exercises/01-knn/CrossValidation.swift:17"),
+            "test_crossValidate_matchesReference": .skipped("not implemented: makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift"),
+        ])
+    }
+
+    private func exercise(_ name: String, in result: ChapterResult = mixed) -> ExerciseResult {
+        result.exercises.first { $0.name == name }!
+    }
+
+    // MARK: - Not implemented
+
+    /// Issue 11: a `predictLabels` that passes three of its four tests showed as "not implemented (needs
+    /// computeL1Distances first)". Its own body is not a stub: it is "skipped", saying what it waits for.
+    func testAPartlyPassingExerciseIsNotNotImplemented() {
+        let predict = exercise("predictLabels")
+        XCTAssertEqual(predict.status, .skipped)
+        XCTAssertEqual(predict.statusNote, " (3 of 4 tests pass; the others need computeL1Distances(_:) in Exercises/01-knn/KNearestNeighbor.swift first)")
+        XCTAssertEqual(predict.points, 0, "points only when every test passes")
+        let card = Scorecard(results: [Self.mixed], track: "exercises").render(verbose: false)
+        XCTAssertTrue(card.contains("predictLabels: skipped (3 of 4 tests pass"), card)
+        XCTAssertFalse(card.contains("predictLabels: not-implemented"), card)
+        XCTAssertTrue(card.contains("Skipped"), "the table counts skipped exercises:\n\(card)")
+    }
+
+    /// Its own stub: "not implemented", "write …". Only another exercise's stub and nothing passing (as on
+    /// the stub track, where nothing can pass): "not implemented (needs … first)".
+    func testNotImplementedMeansItsOwnStubOrNothingRan() {
+        XCTAssertEqual(exercise("computeL1Distances").status, .notImplemented)
+        XCTAssertEqual(exercise("computeL1Distances").statusNote, ": write computeL1Distances(_:) in Exercises/01-knn/KNearestNeighbor.swift")
+        XCTAssertEqual(exercise("crossValidate").status, .notImplemented)
+        XCTAssertEqual(exercise("crossValidate").statusNote, " (needs makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift first)")
+        // A method of the exercise's own type is its own stub, whichever exercise it was reached through.
+        let gate = ExerciseResult(name: "AddGate", tests: [("test_AddGate_forward", .passed),
+                                                           ("test_AddGate_backward", .skipped("not implemented: AddGate.backward(_:) in Exercises/03-backpropagation/Gates.swift"))],
+                                  otherExercises: ["MultiplyGate"])
+        XCTAssertEqual(gate.status, .notImplemented)
+        // A stub the chapter does not grade as an exercise counts as the exercise's own.
+        let helper = ExerciseResult(name: "train", tests: [("test_train_a", .passed), ("test_train_b", .skipped("not implemented: helper() in X.swift"))],
+                                    otherExercises: ["predictLabels"])
+        XCTAssertEqual(helper.status, .notImplemented)
+    }
+
+    // MARK: - Gradescope
+
+    /// Gradescope's results.json, checked against the fields its specification defines
+    /// (https://gradescope-autograders.readthedocs.io/en/latest/specs/, "Output format"): a numeric
+    /// top-level `score` (required unless every test has one), and per test `score` and `max_score`
+    /// (numbers), `name` and `output` (strings), `visibility` (one of four values), `status` ("passed" or
+    /// "failed").
+    func testGradescopeResultsHaveTheRequiredFields() throws {
+        let results = GradescopeResults(results: [Self.mixed], track: "exercises", seconds: 12.4)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: try results.json()) as? [String: Any])
+        let score = try XCTUnwrap(json["score"] as? Double, "a numeric top-level score")
+        XCTAssertEqual(json["execution_time"] as? Int, 12)
+        let tests = try XCTUnwrap(json["tests"] as? [[String: Any]])
+        XCTAssertEqual(tests.count, Self.mixed.exercises.count, "one entry per exercise")
+        var total = 0.0
+        for test in tests {
+            let name = try XCTUnwrap(test["name"] as? String)
+            let testScore = try XCTUnwrap(test["score"] as? Double, name)
+            let maxScore = try XCTUnwrap(test["max_score"] as? Double, name)
+            XCTAssertTrue(["hidden", "after_due_date", "after_published", "visible"].contains(test["visibility"] as? String ?? ""), name)
+            XCTAssertTrue(["passed", "failed"].contains(test["status"] as? String ?? ""), name)
+            XCTAssertNotNil(test["output"] as? String, name)
+            XCTAssertTrue(testScore >= 0 && testScore <= maxScore, name)
+            total += testScore
+        }
+        XCTAssertEqual(score, total)
+        func entry(_ exercise: String) -> [String: Any] { tests.first { ($0["name"] as! String).hasSuffix(": " + exercise) }! }
+        XCTAssertEqual(entry("train")["name"] as? String, "Chapter 1 (k-nearest neighbours): train")
+        XCTAssertEqual(entry("train")["score"] as? Double, 1)
+        XCTAssertEqual(entry("train")["max_score"] as? Double, 1)
+        XCTAssertEqual(entry("computeDistancesNoLoops")["max_score"] as? Double, 2, "the scorecard's own points: one per test")
+        XCTAssertEqual(entry("computeDistancesNoLoops")["score"] as? Double, 0)
+        let failed = try XCTUnwrap(entry("computeDistancesTwoLoops")["output"] as? String)
+        XCTAssertTrue(failed.contains("Frobenius difference") && failed.contains("hint: take the square root"), failed)
+        XCTAssertTrue((entry("computeDistancesOneLoop")["output"] as? String ?? "").hasPrefix("not implemented"))
+        let timedOut = try XCTUnwrap(entry("computeDistancesNoLoops")["output"] as? String)
+        XCTAssertTrue(timedOut.contains("did not finish within 20 s") && timedOut.contains("not run: timed out in"), timedOut)
+        XCTAssertEqual(entry("train")["number"] as? String, "1.1")
+    }
+
+    // MARK: - JUnit
+
+    /// JUnit XML, checked against the required attributes and the element order of the schema Jenkins
+    /// reads (junit-4.xsd from Jenkins' dtkit-junit-model, as kept in github.com/bachp/junit-report-rs,
+    /// tests/JUnit.xsd): `testsuite` needs `name` and `tests`, `testcase` needs `name`; a test case holds
+    /// `skipped`, `error`s, `failure`s, `system-out` in that order, and `skipped` has no attributes.
+    func testJUnitReportHasTheRequiredStructure() throws {
+        let document = try JUnitDocument(JUnitReport.xml(results: [Self.mixed], seconds: 3))
+        XCTAssertEqual(document.root?.name, "testsuites")
+        let suites = document.root?.children ?? []
+        XCTAssertEqual(suites.map(\.name), ["testsuite"])
+        let suite = suites[0]
+        XCTAssertEqual(suite.attributes["name"], "Chapter 1 (k-nearest neighbours)")
+        XCTAssertEqual(suite.attributes["tests"], "\(Self.mixed.exercises.count)")
+        XCTAssertEqual(suite.children.count, Self.mixed.exercises.count, "one test case per exercise")
+        let order = ["skipped", "error", "failure", "system-out", "system-err"]
+        var kinds: [String: String] = [:]
+        for testcase in suite.children {
+            XCTAssertEqual(testcase.name, "testcase")
+            let name = try XCTUnwrap(testcase.attributes["name"])
+            let positions = testcase.children.map { order.firstIndex(of: $0.name) ?? -1 }
+            XCTAssertFalse(positions.contains(-1), "\(name): only schema elements")
+            XCTAssertEqual(positions, positions.sorted(), "\(name): elements in the schema's order")
+            for skipped in testcase.children where skipped.name == "skipped" { XCTAssertEqual(skipped.attributes, [:]) }
+            kinds[name] = testcase.children.first { $0.name != "system-out" }?.name ?? "passed"
+        }
+        XCTAssertEqual(kinds["train"], "passed")
+        XCTAssertEqual(kinds["computeDistancesTwoLoops"], "failure")
+        XCTAssertEqual(kinds["computeDistancesOneLoop"], "skipped")
+        XCTAssertEqual(kinds["computeDistancesNoLoops"], "error")
+        XCTAssertEqual(kinds["makeFolds"], "error")
+        XCTAssertEqual(suite.attributes["failures"], "1")
+        XCTAssertEqual(suite.attributes["errors"], "2")
+        let failure = suite.children.first { $0.attributes["name"] == "computeDistancesTwoLoops" }!.children[0]
+        XCTAssertTrue(failure.text.contains("<from the reference> & more\n  hint: take the square root"), "escaped and read back: \(failure.text)")
+    }
+
+    func testControlCharactersCannotBreakTheXML() throws {
+        let text = "bell \u{7}, escape \u{1B}, quote \" and ' and <tag>"
+        XCTAssertEqual(JUnitReport.escape(text), "bell \u{FFFD}, escape \u{FFFD}, quote &quot; and &apos; and &lt;tag&gt;")
+    }
+
+    // MARK: - Written by a run
+
+    /// The files are written by a run with a crash and a time-out, and agree with the scorecard.
+    func testARunWithACrashAndALoopWritesBothFiles() throws {
+        let folder = try temporaryTestsFolder([("01-knn/KNNTests.swift", "final class KNNTests: XCTestCase {\n}\n")])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: ["test_makeFolds_partitionsWithoutOverlap": .crash,
+                                                               "test_computeL1Distances_lectureExample": .loop()])
+        let json = folder.appendingPathComponent("results.json"), junit = folder.appendingPathComponent("junit.xml")
+        var command = try Grade.parse(["--skip-build", "--json", json.path, "--junit", junit.path])
+        command.runner = fake
+        command.testsFolder = folder
+        XCTAssertThrowsError(try command.run()) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1, "not every exercise passed") }
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        XCTAssertEqual(results["score"] as? Double, 10, "13 points but computeL1Distances' 2 and makeFolds' 1")
+        let document = try JUnitDocument(String(contentsOf: junit, encoding: .utf8))
+        XCTAssertEqual(document.root?.children.first?.children.count, 8)
+    }
+
+    /// An unwritable path: a clear error on standard error and a failing exit status, after the scorecard;
+    /// the other file is still written.
+    func testAnUnwritablePathIsReportedAndTheOtherFileWritten() throws {
+        let folder = try temporaryTestsFolder([("01-knn/KNNTests.swift", "final class KNNTests: XCTestCase {\n}\n")])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fake = FakeSwiftTest(tests: ["test_train_memorisesTheData"])
+        let junit = folder.appendingPathComponent("junit.xml")
+        var command = try Grade.parse(["--skip-build", "--json", "/nonexistent-grade-folder/results.json", "--junit", junit.path])
+        command.runner = fake
+        command.testsFolder = folder
+        XCTAssertThrowsError(try command.run()) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: junit.path))
+        XCTAssertEqual(ReportFile.reason(for: CocoaError(.fileNoSuchFile), path: "/nonexistent-grade-folder/results.json"),
+                       "the folder /nonexistent-grade-folder does not exist")
+        XCTAssertEqual(ReportFile.reason(for: CocoaError(.fileWriteUnknown), path: folder.path), "is a folder; give a file name")
+    }
+
+    /// A workbook that does not build still gets a results.json that says why, with score 0.
+    func testABuildFailureStillWritesTheReports() throws {
+        let folder = try temporaryTestsFolder([("01-knn/KNNTests.swift", "final class KNNTests: XCTestCase {\n}\n")])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fake = FakeSwiftTest(tests: knnTests)
+        let error = "/w/Exercises/01-knn/KNearestNeighbor.swift:3:1: error: expected expression"
+        fake.build = (error + "\n", 1)
+        let json = folder.appendingPathComponent("results.json"), junit = folder.appendingPathComponent("junit.xml")
+        var command = try Grade.parse(["--json", json.path, "--junit", junit.path])
+        command.runner = fake
+        command.testsFolder = folder
+        XCTAssertThrowsError(try command.run())
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        XCTAssertEqual(results["score"] as? Double, 0)
+        XCTAssertTrue((results["output"] as? String ?? "").contains(error))
+        let document = try JUnitDocument(String(contentsOf: junit, encoding: .utf8))
+        XCTAssertEqual(document.root?.children.first?.children.first?.children.first?.name, "error")
+    }
+}
+
+/// A JUnit file read back as a tree of elements with their attributes and text.
+final class JUnitDocument: NSObject, XMLParserDelegate {
+    final class Element {
+        let name: String
+        let attributes: [String: String]
+        var children: [Element] = []
+        var text = ""
+        init(name: String, attributes: [String: String]) { self.name = name; self.attributes = attributes }
+    }
+
+    private(set) var root: Element?
+    private var stack: [Element] = []
+
+    init(_ xml: String) throws {
+        super.init()
+        let parser = XMLParser(data: Data(xml.utf8))
+        parser.delegate = self
+        guard parser.parse() else {
+            throw NSError(domain: "JUnitDocument", code: 1, userInfo: [NSLocalizedDescriptionKey: "not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "")\n\(xml)"])
+        }
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        let element = Element(name: name, attributes: attributes)
+        if let parent = stack.last { parent.children.append(element) } else { root = element }
+        stack.append(element)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        stack.removeLast()
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        stack.last?.text += string
+    }
+}

@@ -1,0 +1,311 @@
+import ArgumentParser
+import Foundation
+import XCTest
+@testable import grade
+
+/// How `grade` runs a chapter: crashes, endless loops and progress, against a fake `swift test`.
+final class GradeRunTests: XCTestCase {
+    private func outcomes(_ result: ChapterResult) -> [String: TestOutcome] {
+        Dictionary(uniqueKeysWithValues: result.exercises.flatMap(\.tests).map { ($0.name, $0.outcome) })
+    }
+
+    /// Issue 11: three crashing exercises in chapter 1 made the correct `train` "did not run" and three
+    /// `predictLabels` tests "not run", because a crashed test was counted twice in the loop's condition.
+    func testSeveralCrashesInOneChapterStillGradeEveryOtherTest() throws {
+        let crashing = ["test_computeL1Distances_lectureExample", "test_computeL1Distances_matchesReference",
+                        "test_predictLabels_tiesGoToTheSmallerLabel", "test_predictLabels_majorityVote",
+                        "test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect", "test_makeFolds_partitionsWithoutOverlap"]
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: Dictionary(uniqueKeysWithValues: crashing.map { ($0, .crash) }))
+        let result = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 120, using: fake)
+        let outcomes = outcomes(result)
+        for test in knnTests {
+            if crashing.contains(test) {
+                XCTAssertEqual(outcomes[test], .crashed("Fatal error: Index out of range"), test)
+            } else {
+                XCTAssertEqual(outcomes[test], .passed, "\(test) passes and must be graded as passed")
+            }
+        }
+        XCTAssertEqual(fake.runs.count, crashing.count + 1, "one run per crash, then one that finishes")
+        XCTAssertEqual(fake.starts.values.max(), 1, "no test runs twice")
+        let status = Dictionary(uniqueKeysWithValues: result.exercises.map { ($0.name, $0.status) })
+        XCTAssertEqual(status["train"], .passed)
+        XCTAssertEqual(status["crossValidate"], .passed)
+        XCTAssertEqual(status["computeL1Distances"], .crashed)
+        XCTAssertEqual(status["predictLabels"], .crashed)
+        XCTAssertEqual(status["makeFolds"], .crashed)
+    }
+
+    /// Crashes in every test, the first and the last included: each is graded once and the loop ends.
+    func testEveryTestCrashing() throws {
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: Dictionary(uniqueKeysWithValues: knnTests.map { ($0, .crash) }))
+        let result = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 120, using: fake)
+        XCTAssertEqual(result.exercises.map(\.status), Array(repeating: .crashed, count: result.exercises.count))
+        XCTAssertEqual(fake.runs.count, knnTests.count)
+    }
+
+    /// Issue 11: a missing increment cost the full limit in each of the exercise's tests. Once one test
+    /// has timed out, the exercise's other tests are reported without being run; other exercises run.
+    func testATimeOutSkipsTheRestOfItsExerciseOnly() throws {
+        let looping = ["test_computeDistancesNoLoops_matchesReference", "test_computeDistancesNoLoops_duplicateImageIsZeroNotNaN"]
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: Dictionary(uniqueKeysWithValues: looping.map { ($0, .loop()) }))
+        let progress = RecordedProgress()
+        let result = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 20, using: fake, progress: progress)
+        let outcomes = outcomes(result)
+        guard case let .crashed(why) = outcomes[looping[0]] else { return XCTFail("the looping test is graded as crashed: \(String(describing: outcomes[looping[0]]))") }
+        XCTAssertTrue(why.hasPrefix("did not finish within 20 s (an endless loop?)"), why)
+        XCTAssertEqual(outcomes[looping[1]], .notRun("timed out in \(looping[0])"))
+        XCTAssertNil(fake.starts[looping[1]], "the exercise's second test is not run after the first timed out")
+        XCTAssertEqual(fake.starts.values.max(), 1)
+        for test in knnTests where !looping.contains(test) { XCTAssertEqual(outcomes[test], .passed, test) }
+        XCTAssertTrue(progress.events.contains("[5/13] \(looping[1]) not run: timed out in \(looping[0])"), "\(progress.events)")
+    }
+
+    /// A loop reached through another exercise: the runtime's backtrace (on SIGQUIT) says where it
+    /// stood, and the exercise where it loops is the one whose other tests are not run; the test's own
+    /// exercise keeps its other tests.
+    func testATimeOutIsChargedToTheExerciseWhereItLoops() throws {
+        let where_ = "KNearestNeighbor.computeDistancesNoLoops(_:)"
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: [
+            "test_predictLabels_tiesGoToTheSmallerLabel": .loop(in: where_),
+            "test_computeDistancesNoLoops_matchesReference": .pass,
+            "test_computeDistancesNoLoops_duplicateImageIsZeroNotNaN": .loop(in: where_),
+        ])
+        // Run the predictLabels test first, as if it came first in the suite.
+        let order = ["test_predictLabels_tiesGoToTheSmallerLabel"] + knnTests.filter { $0 != "test_predictLabels_tiesGoToTheSmallerLabel" }
+        let result = try Chapter(suite: "KNNTests", tests: order).grade(timeLimit: 20, using: FakeSwiftTest(tests: order, behaviour: fake.behaviour))
+        let outcomes = outcomes(result)
+        XCTAssertEqual(outcomes["test_predictLabels_tiesGoToTheSmallerLabel"], .crashed(
+            "did not finish within 20 s (an endless loop?): stopped in \(where_) at Exercises/01-knn/KNearestNeighbor.swift:127. `--time-limit` sets the limit"))
+        XCTAssertEqual(outcomes["test_predictLabels_majorityVote"], .passed, "predictLabels' own tests still run")
+        XCTAssertEqual(outcomes["test_computeDistancesNoLoops_duplicateImageIsZeroNotNaN"], .notRun("timed out in test_predictLabels_tiesGoToTheSmallerLabel"))
+        XCTAssertEqual(outcomes["test_computeDistancesNoLoops_matchesReference"], .notRun("timed out in test_predictLabels_tiesGoToTheSmallerLabel"))
+    }
+
+    /// A loop stopped on the thread that waits for it (a parallel loop over blocks): the looping thread's
+    /// frame is the one that names an exercise. The threads as Swift 6.3 printed them on SIGQUIT.
+    func testALoopOnAnotherThreadIsFound() {
+        let log = TestLog(#"""
+            Test Case 'KNNTests.test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect' started at 2026-12-01 21:14:02.100
+
+            *** Signal 3: Backtracing from 0x7f1c2a0d5f16... done ***
+
+            Thread 0 "DeepLearningWor" crashed:
+
+              0               0x00007f1c2a0d5f16 __futex_abstimed_wait_common + 198 in libc.so.6
+              1 [ra]          0x000055d1c2a4b9d1 KNearestNeighbor.predict(_:k:metric:blockSize:progress:) + 1201 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/KNearestNeighbor.swift:209:13
+
+            Thread 1 "r-initiated-qos":
+
+              0               0x000055d1c2a48e78 KNearestNeighbor.computeDistancesNoLoops(_:) + 760 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/KNearestNeighbor.swift:127:101
+              1 [ra]          0x000055d1c2a4c001 closure #1 in KNearestNeighbor.predict(_:k:metric:blockSize:progress:) + 99 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/KNearestNeighbor.swift:205:30
+
+            Backtrace took 1.47s
+            """#)
+        let test = "test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect"
+        XCTAssertEqual(log.stoppedFrame(for: test, exercises: ["computeDistancesNoLoops", "predictLabels"])?.description,
+                       "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127")
+        XCTAssertEqual(log.stoppedFrame(for: test, exercises: ["train"])?.description,
+                       "KNearestNeighbor.predict(_:k:metric:blockSize:progress:) at Exercises/01-knn/KNearestNeighbor.swift:209",
+                       "no exercise among the frames: the crashed thread's")
+    }
+
+    /// Issue 11: one missing increment cost the full limit in every test that reached it. After a first
+    /// loop the limit drops to a quarter (at least 10 s); a test stopped there in the same loop is graded
+    /// at once, and one stopped elsewhere (only slow) runs again with the full limit and passes.
+    func testAfterALoopTheLimitDropsWithoutFailingSlowCode() throws {
+        let loop = "KNearestNeighbor.computeDistancesNoLoops(_:)"
+        let fake = FakeSwiftTest(tests: knnTests, behaviour: [
+            "test_computeDistancesNoLoops_matchesReference": .loop(in: loop),
+            "test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect": .loop(in: loop),
+            "test_makeFolds_partitionsWithoutOverlap": .takes(seconds: 20),
+            "test_crossValidate_matchesReference": .loop(in: loop),
+        ])
+        let progress = RecordedProgress()
+        let result = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 60, using: fake, progress: progress)
+        let outcomes = outcomes(result)
+        XCTAssertEqual(Chapter.shorterLimit(60), 15)
+        XCTAssertEqual(Chapter.shorterLimit(120), 30)
+        XCTAssertEqual(Chapter.shorterLimit(20), 10)
+        XCTAssertEqual(Chapter.shorterLimit(5), 5)
+        XCTAssertEqual(fake.limits.map(\.seconds), [60, 15, 15, 60],
+                       "full, then shorter after the loop; the full limit again for the run that repeats the slow test")
+        XCTAssertEqual(outcomes["test_predictLabels_oneNearestNeighbourOnTrainingDataIsPerfect"], .crashed(
+            "did not finish within 15 s (an endless loop?): stopped in \(loop) at Exercises/01-knn/KNearestNeighbor.swift:127, where computeDistancesNoLoops already looped in test_computeDistancesNoLoops_matchesReference"))
+        XCTAssertEqual(outcomes["test_makeFolds_partitionsWithoutOverlap"], .passed, "slow but correct: passed at the full limit")
+        XCTAssertEqual(fake.starts["test_makeFolds_partitionsWithoutOverlap"], 2)
+        XCTAssertTrue(progress.events.contains("test_makeFolds_partitionsWithoutOverlap again"))
+        guard case .crashed = outcomes["test_crossValidate_matchesReference"] else { return XCTFail("crossValidate loops too") }
+        XCTAssertEqual(outcomes["test_predictLabels_majorityVote"], .passed)
+    }
+
+    /// The exercise a stopped frame is charged to: the most specific name in it that is an exercise.
+    func testAStoppedFrameNamesTheMostSpecificExercise() throws {
+        func frame(_ symbol: String) throws -> StoppedFrame {
+            try XCTUnwrap(BacktraceFrame(Substring("  0  0x000056502d8dae99 \(symbol) + 793 in X.xctest at /w/Exercises/03-backpropagation/Value.swift:40:5")).flatMap(StoppedFrame.init))
+        }
+        let gates = ["AddGate", "topologicalOrder", "addBackward", "Value", "predict"]
+        XCTAssertEqual(try frame("Value.addBackward()").exercise(among: gates), "addBackward")
+        XCTAssertEqual(try frame("closure #1 in Value.topologicalOrder()").exercise(among: gates), "topologicalOrder")
+        XCTAssertEqual(try frame("AddGate.forward(_:)").exercise(among: gates), "AddGate")
+        XCTAssertEqual(try frame("Value.init(_:label:)").exercise(among: gates), "Value")
+        XCTAssertEqual(try frame("train(predict:)").exercise(among: gates), nil, "a parameter label is not the function")
+        XCTAssertEqual(try frame("Value.addBackward()").description, "Value.addBackward() at Exercises/03-backpropagation/Value.swift:40")
+    }
+
+    /// The limit is per test: every test's "started" line restarts the clock (a chapter whose tests take
+    /// 3 minutes in all is not stopped by a 2-minute limit), and it is the `--time-limit` value.
+    func testTheTimeLimitRestartsAtEveryTest() throws {
+        let fake = FakeSwiftTest(tests: knnTests)
+        _ = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 45, using: fake)
+        let limit = try XCTUnwrap(fake.limits.first)
+        XCTAssertEqual(limit.seconds, 45)
+        XCTAssertTrue(limit.restarts("Test Case 'KNNTests.test_train_memorisesTheData' started at 2026-12-01 20:40:00.002"))
+        XCTAssertTrue(limit.restarts("Test Case '-[WorkbookTests.KNNTests test_train_memorisesTheData]' started."))
+        XCTAssertFalse(limit.restarts("Test Case 'KNNTests.test_train_memorisesTheData' passed (0.004 seconds)"))
+        XCTAssertFalse(limit.restarts("Test Suite 'KNNTests' started at 2026-12-01 20:40:00.001"))
+    }
+
+    /// Progress per test while a chapter runs: each test's start, numbered, then how it ended.
+    func testProgressNamesEveryTestAsItRuns() throws {
+        let tests = Array(knnTests.prefix(3))
+        let fake = FakeSwiftTest(tests: tests, behaviour: [tests[1]: .crash, tests[2]: .skip("not implemented: computeDistancesOneLoop(_:) in Exercises/01-knn/KNearestNeighbor.swift")])
+        let progress = RecordedProgress()
+        _ = try Chapter(suite: "KNNTests", tests: tests).grade(timeLimit: 120, using: fake, progress: progress)
+        XCTAssertEqual(progress.events, [
+            "[1/3] \(tests[0])", "\(tests[0]) passed",
+            "[2/3] \(tests[1])", "\(tests[1]) stopped",
+            "[3/3] \(tests[2])", "\(tests[2]) skipped",
+        ])
+    }
+
+    /// The real runner: the watchdog restarts at every "started" line, stops a run that is silent for too
+    /// long (its child process too), and lines reach the caller while the process still runs.
+    func testTheRealRunnerStopsOnlyASilentTest() throws {
+        let script = { (pause: String) in
+            "for i in 1 2 3 4 5; do echo \"Test Case 'S.test_$i' started at now\"; sleep \(pause); done; echo end"
+        }
+        let runner = SwiftPM(command: ["sh", "-c"])
+        let limit = TimeLimit(seconds: 1.5) { $0.hasSuffix("started at now") }
+        var seen: [(String, Date)] = []
+        let start = Date()
+        let steady = try runner.run([script("0.5")], timeLimit: limit) { seen.append((String($0), Date())) }
+        XCTAssertFalse(steady.timedOut, "five tests of 0.5 s each stay within a 1.5 s limit per test")
+        XCTAssertEqual(seen.last?.0, "end")
+        XCTAssertLessThan(seen[0].1.timeIntervalSince(start), 1.5, "the first line arrives before the run ends")
+
+        let begun = Date()
+        let stuck = try runner.run(["echo \"Test Case 'S.test_1' started at now\"; sleep 30"], timeLimit: limit) { _ in }
+        XCTAssertTrue(stuck.timedOut)
+        XCTAssertLessThan(Date().timeIntervalSince(begun), 10, "stopped at the limit, not after the 30 s sleep")
+    }
+
+    /// A stopped test process is first asked for its backtrace (SIGQUIT, which the Swift runtime answers
+    /// with the stopped thread's frames and "Backtrace took …"), and killed as soon as it has printed it,
+    /// not after the whole grace period. Here a shell stands in for the test process.
+    func testTheRealRunnerWaitsForTheBacktraceOnly() throws {
+        let child = #"trap 'echo "Thread 0 crashed:"; echo "Backtrace took 0.01s"' QUIT; echo "Test Case 'S.test_1' started at now"; while :; do sleep 0.1; done"#
+        let runner = SwiftPM(command: ["sh", "-c"])
+        let limit = TimeLimit(seconds: 1) { $0.hasSuffix("started at now") }
+        let begun = Date()
+        let run = try runner.run(["sh -c '\(child.replacingOccurrences(of: "'", with: "'\\''"))'; echo after"], timeLimit: limit) { _ in }
+        let elapsed = Date().timeIntervalSince(begun)
+        XCTAssertTrue(run.timedOut)
+        XCTAssertTrue(run.output.contains("Backtrace took 0.01s"), run.output)
+        XCTAssertLessThan(elapsed, 1 + SwiftPM.backtraceSeconds / 2, "killed once the backtrace is printed")
+    }
+}
+
+/// What `grade` checks before it builds anything, and how it reports a build that cannot start.
+final class GradeStartTests: XCTestCase {
+    private var folders: [URL] = []
+    override func tearDown() {
+        for folder in folders { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    private func testsFolder() throws -> URL {
+        let folder = try temporaryTestsFolder([
+            ("01-knn/KNNTests.swift", "final class KNNTests: XCTestCase {\n    func test_train_memorisesTheData() throws {}\n}\n"),
+            ("04-neural-networks/NeuralNetworkTests.swift", "final class NeuralNetworkTests: XCTestCase {\n    func test_affineForward_matchesReference() throws {}\n}\n"),
+            ("Support/Grading.swift", "enum ExerciseFiles {}\n"),
+        ])
+        folders.append(folder)
+        return folder
+    }
+
+    private func grade(_ arguments: [String], _ fake: FakeSwiftTest) throws -> Grade {
+        var command = try Grade.parse(arguments)
+        command.runner = fake
+        command.testsFolder = try testsFolder()
+        return command
+    }
+
+    /// Issue 11: `grade --chapter 7` built everything before saying there is no chapter 7.
+    func testAChapterThatCannotExistIsRefusedBeforeBuilding() throws {
+        let fake = FakeSwiftTest(tests: ["test_train_memorisesTheData"])
+        XCTAssertThrowsError(try grade(["--chapter", "7"], fake).run()) { error in
+            let message = Grade.fullMessage(for: error)
+            XCTAssertTrue(message.contains("no chapter '7'"), message)
+            XCTAssertTrue(message.contains("1 (knn)") && message.contains("4 (two-layer-net)"), message)
+        }
+        XCTAssertEqual(fake.runs, [], "nothing is built or run")
+    }
+
+    /// A known chapter, a chapter folder's number and a suite that the tests declare all pass the check
+    /// (chapters 4 to 6 are added without an entry in `Chapter.known`).
+    func testKnownNumbersAndDeclaredSuitesAreAccepted() throws {
+        let declared = DeclarationOrder(folder: try testsFolder())
+        for query in ["1", "knn", "KNNTests", "2", "gates", "4", "NeuralNetworkTests", "neuralnetworktests", "04-neural-networks"] {
+            XCTAssertNil(Chapter.unknownChapterChoices(query, declared: declared), query)
+        }
+        for query in ["7", "0", "Grading", "ExerciseFiles", "cnn"] {
+            XCTAssertNotNil(Chapter.unknownChapterChoices(query, declared: declared), query)
+        }
+        let chapter = Chapter(suite: "NeuralNetworkTests", tests: [], folder: declared.folders["NeuralNetworkTests"])
+        XCTAssertEqual(chapter.title, "4 neural networks")
+        XCTAssertTrue(chapter.matches("4"))
+    }
+
+    /// `--chapter 1` still grades chapter 1 only, with the build first.
+    func testAKnownChapterIsGraded() throws {
+        let fake = FakeSwiftTest(tests: ["test_train_memorisesTheData"])
+        try grade(["--chapter", "1"], fake).run()
+        XCTAssertEqual(fake.runs.first, ["build", "--build-tests"])
+        XCTAssertEqual(fake.runs.count, 3, "build, list, one test run")
+    }
+
+    /// Issue 11: a bad WORKBOOK was reported as "the workbook does not compile". SwiftPM's output when
+    /// Package.swift stops, as printed by Swift 6.3 for `WORKBOOK=bogus swift build --build-tests`.
+    static let badTrackOutput = #"""
+        error: 'wt-grade': Invalid manifest (compiled with: ["/opt/swift/usr/bin/swiftc", "-vfsoverlay", "/tmp/TemporaryDirectory.CcUCp2/vfs.yaml", "-L", "/opt/swift/usr/lib/swift/pm/ManifestAPI", "-lPackageDescription", "/w/Package.swift", "-o", "/tmp/TemporaryDirectory.S0m36V/wt-grade-manifest"])
+        error: WORKBOOK='bogus' is not a track. Use WORKBOOK=exercises (the default: your code in Exercises/) or WORKBOOK=solutions (the reference code in Solutions/).
+        error: 'wt-grade': Invalid manifest (compiled with: ["/opt/swift/usr/bin/swiftc", "-vfsoverlay", "/tmp/TemporaryDirectory.m8Nrl2/vfs.yaml", "/w/Package.swift", "-o", "/tmp/TemporaryDirectory.TJhcYU/wt-grade-manifest"])
+        error: WORKBOOK='bogus' is not a track. Use WORKBOOK=exercises (the default: your code in Exercises/) or WORKBOOK=solutions (the reference code in Solutions/).
+        error: ExitCode(rawValue: 1)
+        """#
+
+    func testABadTrackIsReportedInPackageSwiftsOwnWords() throws {
+        let fake = FakeSwiftTest(tests: ["test_train_memorisesTheData"])
+        fake.build = (Self.badTrackOutput, 1)
+        XCTAssertThrowsError(try grade([], fake).run()) { error in
+            XCTAssertEqual(error as? GradeError, .manifest([
+                "WORKBOOK='bogus' is not a track. Use WORKBOOK=exercises (the default: your code in Exercises/) or WORKBOOK=solutions (the reference code in Solutions/).",
+            ]))
+            let message = Grade.fullMessage(for: error)
+            XCTAssertFalse(message.contains("does not compile"), message)
+            XCTAssertFalse(message.contains("Invalid manifest"), message)
+        }
+        // The same with --skip-build, where `swift test list` is the first to read the manifest.
+        XCTAssertEqual(GradeError.manifestMessages(in: Self.badTrackOutput + "\nerror: no tests found; create a target in the 'Tests' directory")?.count, 1)
+        XCTAssertNil(GradeError.manifestMessages(in: "/w/Exercises/01-knn/KNearestNeighbor.swift:3:1: error: expected expression"))
+    }
+
+    /// A real compile error is still "does not compile", with the compiler's error first.
+    func testACompileErrorIsStillACompileError() throws {
+        let fake = FakeSwiftTest(tests: ["test_train_memorisesTheData"])
+        let error = "/w/Exercises/01-knn/KNearestNeighbor.swift:3:1: error: expected expression"
+        fake.build = ("[1/9] Compiling Workbook\n\(error)\n\(error)\n", 1)
+        XCTAssertThrowsError(try grade([], fake).run()) { thrown in
+            XCTAssertEqual(thrown as? GradeError, .doesNotCompile(errors: [error]))
+        }
+    }
+}
