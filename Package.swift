@@ -82,6 +82,7 @@ let package = Package(
         .executable(name: "gates", targets: ["gates"]),
         .executable(name: "two-layer-net", targets: ["two-layer-net"]),
         .executable(name: "dropout", targets: ["dropout"]),
+        .executable(name: "cnn", targets: ["cnn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -101,16 +102,18 @@ let package = Package(
         // Given code that the exercises stand on: each chapter's error type and the input checks that open
         // its exercises (re-exported by Workbook, so `import Workbook` sees them).
         .target(name: "ExerciseSupport", dependencies: ["LinearAlgebra"], swiftSettings: workbookSettings),
+        // Given code of chapter 6: the fast convolution (im2col and the matrix product) and max pooling.
+        .target(name: "ConvolutionLayers", dependencies: ["LinearAlgebra", "ExerciseSupport"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
             name: "Workbook",
-            dependencies: ["LinearAlgebra", "GradientCheck", "Training", "ExerciseSupport"],
+            dependencies: ["LinearAlgebra", "GradientCheck", "Training", "ExerciseSupport", "ConvolutionLayers"],
             path: workbookTrack,
             exclude: chapterGuides(in: workbookTrack),
             swiftSettings: workbookSettings),
         // Given code built on the exercises: the lecture's tiny sigmoid network, trained with the student's `Value`.
-        .target(name: "LectureNetworks", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck"],
+        .target(name: "LectureNetworks", dependencies: ["Workbook", "LinearAlgebra", "GradientCheck", "ConvolutionLayers", "Training"],
                 swiftSettings: workbookSettings),
 
         // Programs: thin executables over the libraries, sharing their flags and notebook cells.
@@ -141,17 +144,23 @@ let package = Package(
             name: "dropout",
             dependencies: ["ChapterSupport", "Workbook", "Training", "Datasets", "Pictures", "LinearAlgebra", "GradientCheck",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "cnn",
+            dependencies: ["ChapterSupport", "Workbook", "LectureNetworks", "ConvolutionLayers", "Training", "Datasets", "Pictures",
+                           "LinearAlgebra", "GradientCheck",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests.
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["GradientCheck", "LinearAlgebra"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Training"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "LectureNetworks", "LinearAlgebra", "GradientCheck", "Training", "ConvolutionLayers"]),
+        .testTarget(name: "ConvolutionLayersTests", dependencies: ["ConvolutionLayers", "ExerciseSupport", "LinearAlgebra", "GradientCheck"]),
         .testTarget(name: "PicturesTests", dependencies: ["Pictures", "CLibPNG", "LinearAlgebra"]),
         // The given training code, on small models and rules of its own (the Workbook's are exercises).
         .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"], exclude: ["Fixtures"]),
         // The programs' flags, through `@testable import` of the executables.
-        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net", "dropout"]),
+        .testTarget(name: "ProgramTests", dependencies: ["knn", "linear-classifier", "gates", "grade", "two-layer-net", "dropout", "cnn"]),
     ],
     swiftLanguageModes: [.v5]
 )
@@ -167,7 +176,7 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "README.md"],
             swiftSettings: numericSettings),
         // check-api's comparison of the tracks' files.

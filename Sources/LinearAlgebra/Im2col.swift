@@ -212,3 +212,31 @@ private func checkImages(_ x: Tensor, _ g: ConvolutionGeometry, _ name: String) 
         \(g.height), \(g.width))
         """)
 }
+
+// MARK: - One image at a time, in the caller's memory
+
+/// ``im2col(_:_:)`` for one image, written into memory the caller owns: the given fast convolution
+/// layer keeps one such buffer per thread and reuses it for every image of every step, where a
+/// whole batch's matrix would be 60 MB of fresh memory each time.
+///
+/// - Parameters:
+///   - image: one image (C, H, W), row-major, with C, H and W those of `geometry`.
+///   - geometry: the window, stride and padding.
+///   - rows: room for H' · W' rows of C · HH · WW entries, all of which are written.
+public func im2col(image: UnsafePointer<Double>, _ geometry: ConvolutionGeometry, into rows: UnsafeMutablePointer<Double>) {
+    let g = geometry
+    for row in 0 ..< g.positionsPerImage {
+        copyWindow(image, g, row / g.outputWidth, row % g.outputWidth, into: rows + row * g.windowSize)
+    }
+}
+
+/// ``col2im(_:batchSize:_:)`` for one image, in memory the caller owns: clears the image (C, H, W),
+/// then adds every row of `rows` (H' · W' rows of C · HH · WW entries, as ``im2col(image:_:into:)``
+/// lays them out) back where it was read from; the padding is dropped.
+public func col2im(rows: UnsafePointer<Double>, _ geometry: ConvolutionGeometry, into image: UnsafeMutablePointer<Double>) {
+    let g = geometry
+    image.initialize(repeating: 0, count: g.channels * g.height * g.width)
+    for row in 0 ..< g.positionsPerImage {
+        addWindow(rows + row * g.windowSize, g, row / g.outputWidth, row % g.outputWidth, into: image)
+    }
+}

@@ -35,3 +35,26 @@ public func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transpose
     }
     return Matrix(rows: m, cols: n, values)
 }
+
+/// The matrix product C = op(A) op(B) + beta C on row-major buffers the caller owns, for given layers
+/// that reuse their memory from step to step and write each image's product straight into place
+/// (a convolution's output for image n is rows n · F ..< (n + 1) · F of its (N · F, H' · W') result).
+/// The same kernel as ``matmul(_:_:transposeA:transposeB:)``, with the same bit-for-bit result
+/// whatever the thread count.
+///
+/// - Parameters:
+///   - a: (M, K) with row length `lda`, or (K, M) with `transposeA`.
+///   - b: (K, N) with row length `ldb`, or (N, K) with `transposeB`.
+///   - c: (M, N) with row length `ldc`; with `beta` 0 it is overwritten without being read.
+///   - threads: the most threads to use; pass 1 from inside a loop that is already threaded.
+public func matmul(m: Int, n: Int, k: Int,
+                   _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool = false,
+                   _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool = false,
+                   beta: Double = 0, into c: UnsafeMutablePointer<Double>, ldc: Int,
+                   threads: Int = Parallelism.threadCount) {
+    require(m >= 0 && n >= 0 && k >= 0, "matmul: negative size (\(m), \(n), \(k))")
+    require(lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n,
+            "matmul: a row length is shorter than its row: lda \(lda), ldb \(ldb), ldc \(ldc) for (\(m), \(k)) x (\(k), \(n))")
+    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+         beta: beta, c: c, ldc: ldc, threads: threads)
+}

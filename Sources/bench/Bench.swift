@@ -19,7 +19,8 @@ struct Bench: ParsableCommand {
 
     @Option(name: .customLong("only"), help: """
         Run only these workloads: gemm, knn, softmax, twolayer, conv, solverepoch (one Solver epoch of the \
-        two-layer net), and knnfull (the full CIFAR-10 distances, not run by default) (repeatable).
+        two-layer net), convnetstep (one training step of chapter 6's convnet), and knnfull (the full CIFAR-10 \
+        distances, not run by default) (repeatable).
         """)
     var families: [Workload.Family] = []
 
@@ -62,6 +63,7 @@ struct Bench: ParsableCommand {
             case .conv: workloads.append(.convolution)
             case .knnfull: workloads.append(.knnFull)
             case .solverepoch: workloads.append(.solverEpoch)
+            case .convnetstep: workloads.append(.convNetStep)
             }
         }
 

@@ -16,9 +16,9 @@ struct Workload {
     /// The families `--only` selects. `knnfull` takes about half a minute a run and is left out
     /// unless asked for.
     enum Family: String, CaseIterable {
-        case gemm, knn, softmax, twolayer, conv, knnfull, solverepoch
+        case gemm, knn, softmax, twolayer, conv, knnfull, solverepoch, convnetstep
 
-        static let byDefault: [Family] = [.gemm, .knn, .softmax, .twolayer, .conv, .solverepoch]
+        static let byDefault: [Family] = [.gemm, .knn, .softmax, .twolayer, .conv, .solverepoch, .convnetstep]
     }
 
     /// C = A B with A and B (n, n) standard normal: 2 n^3 flops.

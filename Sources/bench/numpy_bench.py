@@ -192,11 +192,68 @@ def solverepoch(rng, _):
         train_accuracy = (predict(p, x[sample]) == y[sample]).mean()
         val_accuracy = (predict(p, x_val) == y_val).mean()
         return loss, train_accuracy, val_accuracy
+def convnetstep(rng, _):
+    """One training step of the three-layer convnet (ConvNetStepWorkload.swift): 50 images (3, 32, 32);
+    conv 32 filters 7 x 7, stride 1, padding 3 (strided-slice im2col) - ReLU - 2 x 2 max pool (a reshape) -
+    affine 8,192 x 100 - ReLU - affine 100 x 10 - softmax with reg * sum W^2; backward without dx of the
+    images; Adam on every parameter."""
+    n, f, k, hidden, c, reg, lr, pad = 50, 32, 7, 100, 10, 1e-3, 1e-3, 3
+    x = rng.standard_normal((n, 3, 32, 32))
+    y = rng.integers(0, c, n)
+    p = {"W1": 1e-3 * rng.standard_normal((f, 3 * k * k)), "b1": np.zeros(f),
+         "W2": 1e-3 * rng.standard_normal((f * 16 * 16, hidden)), "b2": np.zeros(hidden),
+         "W3": 1e-3 * rng.standard_normal((hidden, c)), "b3": np.zeros(c)}
+    m = {name: np.zeros_like(value) for name, value in p.items()}
+    v = {name: np.zeros_like(value) for name, value in p.items()}
+    state = {"t": 0}
+    rows = np.arange(n)
+
+    def run():
+        padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        windows = np.empty((n, 32, 32, 3, k, k))
+        for di in range(k):
+            for dj in range(k):
+                windows[..., di, dj] = padded[:, :, di:di + 32, dj:dj + 32].transpose(0, 2, 3, 1)
+        columns = windows.reshape(n * 1024, 3 * k * k)
+        a1 = (columns @ p["W1"].T + p["b1"]).reshape(n, 32, 32, f).transpose(0, 3, 1, 2)
+        r1 = np.maximum(0, a1)
+        blocks = r1.reshape(n, f, 16, 2, 16, 2)
+        pooled = blocks.max(axis=(3, 5))
+        flat = pooled.reshape(n, -1)
+        h = np.maximum(0, flat @ p["W2"] + p["b2"])
+        scores = h @ p["W3"] + p["b3"]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        loss = -np.log(probs[rows, y]).sum() / n + reg * sum(np.sum(p[w] * p[w]) for w in ("W1", "W2", "W3"))
+        dscores = probs.copy()
+        dscores[rows, y] -= 1
+        dscores /= n
+        g = {"W3": h.T @ dscores + 2 * reg * p["W3"], "b3": dscores.sum(axis=0)}
+        dh = dscores @ p["W3"].T
+        dh[h <= 0] = 0
+        g["W2"] = flat.T @ dh + 2 * reg * p["W2"]
+        g["b2"] = dh.sum(axis=0)
+        dpooled = (dh @ p["W2"].T).reshape(pooled.shape)
+        mask = blocks == pooled[:, :, :, None, :, None]
+        dr1 = (mask * dpooled[:, :, :, None, :, None]).reshape(r1.shape)
+        da1 = dr1 * (a1 > 0)
+        dout_rows = da1.transpose(0, 2, 3, 1).reshape(-1, f)
+        g["W1"] = dout_rows.T @ columns + 2 * reg * p["W1"]
+        g["b1"] = dout_rows.sum(axis=0)
+        state["t"] += 1
+        t = state["t"]
+        for name in sorted(p):
+            m[name] = 0.9 * m[name] + 0.1 * g[name]
+            v[name] = 0.999 * v[name] + 0.001 * g[name] ** 2
+            p[name] -= lr * (m[name] / (1 - 0.9 ** t)) / (np.sqrt(v[name] / (1 - 0.999 ** t)) + 1e-8)
+        return loss
 
     return run
 
 
-WORKLOADS = {"conv": conv, "gemm": gemm, "knn": knn, "knnfull": knnfull, "softmax": softmax, "solverepoch": solverepoch,
+WORKLOADS = {"conv": conv, "convnetstep": convnetstep, "gemm": gemm, "knn": knn, "knnfull": knnfull, "softmax": softmax,
+             "solverepoch": solverepoch,
              "twolayer": twolayer}
 
 

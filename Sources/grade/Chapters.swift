@@ -10,6 +10,7 @@ struct Chapter {
         ("GatesTests", 3, "gates", "backpropagation"),
         ("NeuralNetworkTests", 4, "two-layer-net", "neural networks"),
         ("DropoutTests", 5, "dropout", "dropout and batch normalization"),
+        ("ConvolutionalNetworkTests", 6, "cnn", "convolutional networks"),
     ]
 
     let suite: String

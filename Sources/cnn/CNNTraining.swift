@@ -1,0 +1,223 @@
+import ChapterSupport
+import ConvolutionLayers
+import Datasets
+import Foundation
+import LectureNetworks
+import LinearAlgebra
+import Pictures
+import Training
+import Workbook
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The normalised split the training cells use: images (N, 3, 32, 32).
+struct PreparedData {
+    let train: (images: Tensor, labels: [Int])
+    let validation: (images: Tensor, labels: [Int])
+    let test: (images: Tensor, labels: [Int])
+    let classNames: [String]
+    let normalisation: String
+}
+
+extension CNNProgram {
+    /// The architecture trained: the three-layer convnet's, or --architecture's.
+    var architectureText: String { architecture ?? "conv\(filters)k\(filterSize)-relu-pool-fc\(hiddenSize)-relu" }
+
+    /// Keeps freed memory in the process: a training step frees and allocates the same tens of
+    /// megabytes every time (the layers' outputs and caches, Adam's temporaries), and glibc would hand
+    /// each block over 128 kB back to the system and page it in again on the next step. This raises
+    /// glibc's mmap threshold to its maximum (32 MB on 64-bit systems) and its trim threshold to 1 GB,
+    /// with `mallopt` (looked up at run time: Swift's Glibc module does not import malloc.h). Linux only;
+    /// elsewhere, or if the symbol is missing, the allocator's defaults stay.
+    static func keepFreedMemory() {
+        #if canImport(Glibc)
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)       // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD in malloc.h
+        _ = mallopt(mmapThreshold, 32 << 20)
+        _ = mallopt(trimThreshold, 1 << 30)
+        #endif
+    }
+
+    func loadSplit(_ notebook: Notebook) throws -> PreparedData? {
+        try notebook.cell("Load CIFAR-10, split it and normalise each channel") { cell in
+            let (cifar, seconds) = try timed {
+                try CIFAR10(directory: dataset.directory, trainCount: trainCount + validationCount, testCount: testCount)
+            }
+            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(dataset.directory.path) in \(format(seconds: seconds)).")
+            let split = try DataSplit(cifar, trainCount: trainCount, validationCount: validationCount, testCount: testCount,
+                                      developmentCount: min(500, trainCount), seed: options.seed)
+            let means = channelMeans(split.train.images), deviations = channelStandardDeviations(split.train.images)
+            func prepared(_ part: LabeledImages) -> (images: Tensor, labels: [Int]) {
+                let x = normalizingChannels(part.images, means: means, standardDeviations: deviations)
+                return (Tensor(reshaping: x, shape: [x.rows, 3, 32, 32]), part.labels)
+            }
+            cell.table(["part", "images", "use"], [
+                ["train", "\(split.train.count)", "the Solver's minibatches"],
+                ["validation", "\(split.validation.count)", "the best epoch (the checkpoint)"],
+                ["test", "\(split.test.count)", "the trained net, once"],
+            ])
+            let normalisation = means.map { String(format: "%.6f", $0) }.joined(separator: ",") + ";"
+                + deviations.map { String(format: "%.6f", $0) }.joined(separator: ",")
+            cell.say("Each colour channel is centred and scaled by the training images' mean and standard deviation.")
+            return PreparedData(train: prepared(split.train), validation: prepared(split.validation), test: prepared(split.test),
+                                classNames: cifar.classNames, normalisation: normalisation)
+        }
+    }
+
+    /// Runs the training cells with the model the flags choose.
+    func trainAndTest(_ notebook: Notebook, _ data: PreparedData) throws {
+        if let architecture {
+            let parsed = try NetworkArchitecture(parsing: architecture)
+            let net = try PatternConvNet(parsed, inputShape: [3, 32, 32], classCount: 10, reg: reg, seed: options.seed &+ 1)
+            try train(notebook, data, net)
+        } else {
+            let net = try ThreeLayerConvNet(inputShape: [3, 32, 32], filterCount: filters, filterSize: filterSize, hiddenSize: hiddenSize,
+                                            classCount: 10, weightScale: weightScale, reg: reg, seed: options.seed &+ 1)
+            try train(notebook, data, net)
+        }
+    }
+
+    private func train<Model: TrainableModel>(_ notebook: Notebook, _ data: PreparedData, _ initial: Model) throws {
+        // Written into the run's working folder, so that it moves into place with the report; a run
+        // stopped part-way leaves it in <output>.failed, where --resume looks first.
+        let checkpoint = notebook.fileURL("cnn.safetensors")
+        let finalCheckpoint = notebook.directory.appendingPathComponent("cnn.safetensors")
+        let previous = [notebook.failedDirectory, notebook.directory].map { $0.appendingPathComponent("cnn.safetensors") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+            .max { (modified($0) ?? .distantPast) < (modified($1) ?? .distantPast) }
+        let trained: (model: Model, history: [EpochSummary], losses: [Double])? = try notebook.cell("Train with the Solver") { cell in
+            var model = initial
+            var done = 0
+            if resume {
+                guard let previous else { throw CNNError.noCheckpoint(finalCheckpoint.path) }
+                let saved = try Checkpoint(contentsOf: previous)
+                guard saved.metadata["architecture"] == architectureText else {
+                    throw CNNError.otherArchitecture(path: previous.path, saved: saved.metadata["architecture"] ?? "unknown", wanted: architectureText)
+                }
+                try saved.load(into: &model, source: previous.path)
+                done = Int(saved.metadata["epoch"] ?? "") ?? 0
+                // The resumed run's own checkpoint starts as the one it resumed from.
+                try saved.write(to: checkpoint)
+                cell.say("Resumed from \(previous.path): epoch \(done) of its run, validation accuracy \(saved.metadata["validation_accuracy"] ?? "?"). The update rule's state (Adam's moments) starts afresh.")
+            }
+            let sample = min(50, data.train.labels.count)
+            let x = Tensor(reshaping: Matrix(reshaping: data.train.images, rows: data.train.labels.count, cols: 3_072).rows(0 ..< sample),
+                           shape: [sample, 3, 32, 32])
+            var probe = model
+            let first = try probe.loss(x, labels: Array(data.train.labels[0 ..< sample])).loss
+            cell.say(resume
+                ? String(format: "%@: loss %.4f on %d images at the checkpoint.", architectureText, first, sample)
+                : String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
+                         architectureText, first, sample, log(10.0)))
+            let remaining = epochs - done
+            guard remaining > 0 else {
+                cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
+                return (model, [], [])
+            }
+            var solver = try Solver(model: model, training: data.train, validation: data.validation,
+                                    updateRule: Adam(), schedule: StepDecay(initial: learningRate * pow(learningRateDecay, Double(done)),
+                                                                           factor: learningRateDecay, every: 1),
+                                    epochs: remaining, batchSize: batchSize, seed: options.seed &+ 2 &+ UInt64(done))
+            cell.say("Adam, learning rate \(learningRate) × \(learningRateDecay) per epoch, λ \(reg), \(remaining) epoch(s) of "
+                     + "\(solver.iterationsPerEpoch) minibatches of \(batchSize), on \(Parallelism.threadCount) thread(s). "
+                     + "The best epoch is written to \(finalCheckpoint.path) as soon as it ends.")
+            var progress: ProgressLine?
+            solver.progress = { p in
+                if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch + done) iteration", total: p.iterationsPerEpoch) }
+                progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
+            }
+            solver.log = { print($0) }
+            let (architecture, normalisation, seed) = (architectureText, data.normalisation, options.seed)
+            solver.newBest = { summary, parameters in
+                try Checkpoint(tensors: parameters, metadata: [
+                    "architecture": architecture, "epoch": "\(summary.epoch + done)",
+                    "validation_accuracy": String(format: "%.4f", summary.validationAccuracy), "seed": "\(seed)",
+                    "channel_means;standard_deviations": normalisation, "epochs_done": "\(summary.epoch + done)",
+                    "note": "CIFAR-10 images (N, 3, 32, 32), each channel c as (x - mean[c]) / std[c]",
+                ]).write(to: checkpoint)
+            }
+            let (_, seconds) = try timed {
+                do { try solver.train() } catch let error as SolverError {
+                    cell.say("✗ Stopped: \(error). " + (solver.epochHistory.isEmpty ? "No epoch finished, so no checkpoint was written."
+                        : String(format: "The best parameters so far (validation accuracy %.3f) are in %@.", solver.bestValidationAccuracy,
+                                 notebook.failedDirectory.appendingPathComponent("cnn.safetensors").path)))
+                    throw error
+                }
+            }
+            cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], solver.epochHistory.map { e in
+                ["\(e.epoch + done)", String(format: "%.3f", e.loss), String(format: "%.3f", e.trainAccuracy),
+                 String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate), format(seconds: e.seconds)]
+            })
+            cell.say(String(format: "Trained in %@ (%.0f images per second, %.1f ms per step).", format(seconds: seconds),
+                            Double(solver.lossHistory.count * batchSize) / seconds, 1e3 * seconds / Double(max(solver.lossHistory.count, 1))))
+            var trainedModel = solver.model
+            trainedModel.parameters = solver.bestParameters
+            return (trainedModel, solver.epochHistory, solver.lossHistory)
+        } ?? nil
+        guard let trained else { return }
+        try notebook.cell("The trained net: test accuracy and pictures") { cell in
+            if !trained.losses.isEmpty {
+                var losses = LinePlot(title: "Training loss", xLabel: "iteration", yLabel: "minibatch loss")
+                losses.addSeries("", y: trained.losses)
+                try cell.plot(losses, file: "loss_history.svg", caption: "The loss of every minibatch of \(batchSize) images.")
+                var accuracy = LinePlot(title: "Classification accuracy", xLabel: "epoch", yLabel: "accuracy")
+                let epochs = trained.history.map { Double($0.epoch) }
+                accuracy.addSeries("train (sample of 1,000)", x: epochs, y: trained.history.map(\.trainAccuracy))
+                accuracy.addSeries("validation", x: epochs, y: trained.history.map(\.validationAccuracy))
+                try cell.plot(accuracy, file: "accuracy.svg", caption: "Training and validation accuracy after each epoch.")
+            }
+            let predicted = try predictions(of: trained.model, images: data.test.images)
+            let correct = zip(predicted, data.test.labels).filter { $0 == $1 }.count
+            cell.say(String(format: "Test accuracy: %.3f (%d / %d).", Double(correct) / Double(predicted.count), correct, predicted.count))
+            var confusion = ConfusionMatrixPlot(classNames: data.classNames, title: "Test set: true class (rows) against prediction (columns)")
+            for (truth, guess) in zip(data.test.labels, predicted) { confusion.add(truth: truth, predicted: guess) }
+            try cell.plot(confusion, file: "confusion_matrix.svg", caption: "Counts on the \(predicted.count) test images; the last column is each class's recall.")
+            try drawFirstLayer(cell, trained.model.parameters, data)
+        }
+    }
+
+    /// conv1_filters.png and feature_maps.png from the first layer's weights.
+    private func drawFirstLayer(_ cell: Cell, _ parameters: [String: Tensor], _ data: PreparedData) throws {
+        guard let w = parameters["W1"], let b = parameters["b1"], w.rank == 4 else { return }
+        let (f, c, k) = (w.shape[0], w.shape[1], w.shape[2])
+        let rows = Matrix(reshaping: w, rows: f, cols: c * k * k)
+        var grid = ImageGrid(scale: 6, padding: 2)
+        let tiles = (0 ..< f).map { templateImages(fromRows: rows.rows($0 ..< $0 + 1), channels: c, height: k, width: k)[0] }
+        for start in stride(from: 0, to: tiles.count, by: 8) { grid.addRow(tiles[start ..< min(start + 8, tiles.count)].map { GridCell($0) }) }
+        try cell.picture(grid.makeImage(), file: "conv1_filters.png", caption: "The \(f) first-layer filters (\(k) × \(k), colour), each rescaled to its own range and enlarged six times.")
+        let image = Tensor(reshaping: Matrix(reshaping: data.test.images, rows: data.test.labels.count, cols: 3_072).rows(0 ..< 1), shape: [1, 3, 32, 32])
+        let maps = try reluForward(try convForwardFast(image, w, b, stride: 1, padding: (k - 1) / 2).out).out
+        var features = ImageGrid(scale: 3, padding: 2)
+        let raw = try CIFAR10.loadTestImages(from: dataset.directory, count: 1)
+        features.addRow([GridCell(RGBImage(width: 32, height: 32, bytes: CIFAR10.hwcBytes(row: 0, of: raw.images)), caption: data.classNames[raw.labels[0]])])
+        let plane = maps.shape[2] * maps.shape[3]
+        let mapImages = (0 ..< maps.shape[1]).map { m in
+            RGBImage(GrayImage(scaling: Matrix(rows: maps.shape[2], cols: maps.shape[3], Array(maps.storage[m * plane ..< (m + 1) * plane]))))
+        }
+        for start in stride(from: 0, to: mapImages.count, by: 8) { features.addRow(mapImages[start ..< min(start + 8, mapImages.count)].map { GridCell($0) }) }
+        try cell.picture(features.makeImage(), file: "feature_maps.png", caption: "The first test image and its \(mapImages.count) activation maps after the first conv – ReLU, each rescaled to its own range (white: strongest).")
+    }
+}
+
+/// The program's own errors, with what to do.
+enum CNNError: Error, CustomStringConvertible {
+    case noCheckpoint(String)
+    case otherArchitecture(path: String, saved: String, wanted: String)
+
+    var description: String {
+        switch self {
+        case let .noCheckpoint(path): return "--resume: there is no checkpoint at \(path) yet; run once without --resume (with the same --output)"
+        case let .otherArchitecture(path, saved, wanted):
+            return "--resume: \(path) holds a net of another architecture (\(saved)), not \(wanted); resume with the same --architecture "
+                + "(or --filters, --filter-size, --hidden-size), or use another --output"
+        }
+    }
+}
+
+/// The modification date of a file, if it has one.
+private func modified(_ url: URL) -> Date? {
+    (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+}

@@ -1,0 +1,53 @@
+import XCTest
+@testable import cnn
+
+/// `cnn`'s flags as the program parses them: presets fill in only what is not given; impossible
+/// settings are refused before anything runs.
+final class CNNFlagTests: XCTestCase {
+    func testDefaultsAndSmokeTest() throws {
+        let run = try CNNProgram.parse([])
+        XCTAssertEqual([run.compareCount, run.filters, run.filterSize], [10, 32, 7])
+        XCTAssertEqual(try CNNProgram.parse(["--smoke-test"]).compareCount, 2)
+        XCTAssertEqual(try CNNProgram.parse(["--compare-count", "5", "--smoke-test"]).compareCount, 5, "a count given wins over the preset")
+    }
+
+    func testTrainingDefaultsAreTheIssues() throws {
+        let run = try CNNProgram.parse([])
+        XCTAssertEqual([run.epochs, run.batchSize, run.hiddenSize, run.trainCount, run.validationCount, run.testCount], [1, 50, 100, 49_000, 1_000, 1_000])
+        XCTAssertEqual(run.learningRate, 1e-3)
+        XCTAssertEqual(run.architectureText, "conv32k7-relu-pool-fc100-relu", "the three-layer convnet")
+        let smoke = try CNNProgram.parse(["--smoke-test", "--train-count", "800"])
+        XCTAssertEqual([smoke.trainCount, smoke.validationCount, smoke.testCount, smoke.epochs], [800, 100, 100, 1])
+        XCTAssertEqual(try CNNProgram.parse(["--filters", "16", "--filter-size", "5", "--hidden-size", "50"]).architectureText,
+                       "conv16k5-relu-pool-fc50-relu")
+        XCTAssertEqual(try CNNProgram.parse(["--architecture", "[conv32-relu]x2-pool-fc100-relu"]).architectureText,
+                       "[conv32-relu]x2-pool-fc100-relu")
+    }
+
+    func testAnArchitectureThatDoesNotParseOrFitIsRefusedNamingTheLayer() {
+        for (form, expected) in [("conv32-sigmoid", "'sigmoid' (at character 8) is not a layer"),
+                                 ("[conv8-pool]x6", "layer 12 (pool) does not fit"),
+                                 ("fc10-conv8", "layer 2 (conv8) is out of the lecture's pattern")] {
+            XCTAssertThrowsError(try CNNProgram.parse(["--architecture", form]), form) { error in
+                let message = CNNProgram.message(for: error)
+                XCTAssertTrue(message.contains(expected), message)
+            }
+        }
+    }
+
+    func testImpossibleSettingsAreRefused() {
+        for (arguments, expected) in [(["--filter-size", "4"], "--filter-size 4 is even"),
+                                      (["--filter-size", "33"], "larger than a CIFAR-10 image"),
+                                      (["--compare-count", "0"], "--compare-count"),
+                                      (["--filters", "0"], "--filters"),
+                                      (["--epochs", "0"], "--epochs"),
+                                      (["--batch-size", "600", "--smoke-test"], "--batch-size 600 is larger than the 500 training images"),
+                                      (["--train-count", "49500", "--validation-count", "1000"], "more than CIFAR-10's 50,000"),
+                                      (["--learning-rate", "0"], "--learning-rate")] {
+            XCTAssertThrowsError(try CNNProgram.parse(arguments), "\(arguments)") { error in
+                let message = CNNProgram.message(for: error)
+                XCTAssertTrue(message.contains(expected), message)
+            }
+        }
+    }
+}
