@@ -37,9 +37,11 @@ public enum ExerciseFiles {
 
     /// The chapter folder ("04-neural-networks": two digits, a dash, a name) that holds `path`, or nil.
     public static func chapterFolder(of path: String) -> String? {
-        path.split(separator: "/").last { part in
+        let parts: [Substring] = path.split(separator: "/")
+        let chapter = parts.last { part in
             part.count > 3 && part.prefix(2).allSatisfy(\.isNumber) && part.dropFirst(2).first == "-"
-        }.map(String.init)
+        }
+        return chapter.map(String.init)
     }
 
     /// Every Swift file under `folder`, as its path inside it ("01-knn/KNearestNeighbor.swift") and its
