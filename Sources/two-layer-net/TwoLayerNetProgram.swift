@@ -95,6 +95,9 @@ struct TwoLayerNetProgram: ParsableCommand {
 
     func validate() throws {
         try requirePositive(hiddenSize, flag: "--hidden-size")
+        if epochs == 0 && load == nil {
+            throw ValidationError("--epochs 0 only evaluates a checkpoint: give it with --load FILE, or train for at least one epoch")
+        }
         if load == nil || epochs != 0 { try requirePositive(epochs, flag: "--epochs") }
         try requirePositive(batchSize, flag: "--batch-size")
         guard batchSize <= splitCounts.train else {
@@ -336,7 +339,7 @@ struct TwoLayerNetProgram: ParsableCommand {
         return try notebook.cell("Hyperparameter search: random, coarse then fine") { cell -> TrainedNet? in
             let ranges = [HyperparameterSearch.Range("learning rate", 2e-3, 5e-2), HyperparameterSearch.Range("λ", 1e-4, 1e-2),
                           HyperparameterSearch.Range("hidden size", 100, 400, integer: true)]
-            cell.say("\(searchTrials) coarse settings of \(searchEpochs) epoch\(searchEpochs == 1 ? "" : "s"), then \(fineTrials) fine ones of \(fineEpochs) around the best three, drawn log-uniformly: "
+            cell.say("\(searchTrials) coarse settings of \(searchEpochs) epoch\(searchEpochs == 1 ? "" : "s"), then \(fineTrials) fine one\(fineTrials == 1 ? "" : "s") of \(fineEpochs) epoch\(fineEpochs == 1 ? "" : "s") around the best \(min(3, searchTrials)), drawn log-uniformly: "
                      + ranges.map { "\($0.name) in [\(format($0.low)), \(format($0.high))]" }.joined(separator: ", ")
                      + "; \(updateRule.title), learning rate × \(format(learningRateDecay)) per epoch; the validation accuracy decides.")
             var search = HyperparameterSearch(ranges: ranges, coarseTrials: searchTrials, fineTrials: fineTrials, seed: options.seed &+ 8)

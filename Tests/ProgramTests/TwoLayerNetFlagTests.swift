@@ -41,7 +41,7 @@ final class TwoLayerNetFlagTests: XCTestCase {
     func testImpossibleNumbersNameTheFlagAndTheValue() {
         expectError(["--hidden-size", "0"], "--hidden-size must be positive, got 0")
         expectError(["--hidden-size", "-5"], "--hidden-size must be positive, got -5")
-        expectError(["--epochs", "0"], "--epochs must be positive, got 0")
+        expectError(["--epochs", "-1"], "--epochs must be positive, got -1")
         expectError(["--learning-rate", "-1e-3"], "--learning-rate must be a positive number, got -0.001")
         expectError(["--learning-rate-decay", "1.5"], "--learning-rate-decay must be above 0 and at most 1, got 1.5")
         expectError(["--reg", "-1"], "--reg must be a number, 0 or more, got -1")
@@ -63,7 +63,7 @@ final class TwoLayerNetFlagTests: XCTestCase {
 
     func testZeroEpochsOnlyEvaluatesALoadedNet() throws {
         XCTAssertEqual(try TwoLayerNetProgram.parse(["--load", "net.safetensors", "--epochs", "0"]).epochs, 0)
-        expectError(["--epochs", "0"], "--epochs must be positive, got 0")
+        expectError(["--epochs", "0"], "--epochs 0 only evaluates a checkpoint: give it with --load FILE, or train for at least one epoch")
     }
 
     func testHelpSaysWhichWins() {
