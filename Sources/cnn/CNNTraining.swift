@@ -43,27 +43,19 @@ extension CNNProgram {
 
     func loadSplit(_ notebook: Notebook) throws -> PreparedData? {
         try notebook.cell("Load CIFAR-10, split it and normalise each channel") { cell in
-            let (cifar, seconds) = try timed {
-                try CIFAR10(directory: dataset.directory, trainCount: trainCount + validationCount, testCount: testCount)
-            }
-            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(dataset.directory.path) in \(format(seconds: seconds)).")
-            let split = try DataSplit(cifar, trainCount: trainCount, validationCount: validationCount, testCount: testCount,
-                                      developmentCount: min(500, trainCount), seed: options.seed)
-            let means = channelMeans(split.train.images), deviations = channelStandardDeviations(split.train.images)
-            func prepared(_ part: LabeledImages) -> (images: Tensor, labels: [Int]) {
-                let x = normalizingChannels(part.images, means: means, standardDeviations: deviations)
-                return (Tensor(reshaping: x, shape: [x.rows, 3, 32, 32]), part.labels)
+            let split = try cell.loadNormalizedSplit(from: dataset.directory, trainCount: trainCount, validationCount: validationCount,
+                                                     testCount: testCount, seed: options.seed)
+            func prepared(_ part: NormalizedSplit.Part) -> (images: Tensor, labels: [Int]) {
+                (Tensor(reshaping: part.images, shape: [part.images.rows, 3, 32, 32]), part.labels)
             }
             cell.table(["part", "images", "use"], [
-                ["train", "\(split.train.count)", "the Solver's minibatches"],
-                ["validation", "\(split.validation.count)", "the best epoch (the checkpoint)"],
-                ["test", "\(split.test.count)", "the trained net, once"],
+                ["train", "\(split.train.labels.count)", "the Solver's minibatches"],
+                ["validation", "\(split.validation.labels.count)", "the best epoch (the checkpoint)"],
+                ["test", "\(split.test.labels.count)", "the trained net, once"],
             ])
-            let normalisation = means.map { String(format: "%.6f", $0) }.joined(separator: ",") + ";"
-                + deviations.map { String(format: "%.6f", $0) }.joined(separator: ",")
             cell.say("Each colour channel is centred and scaled by the training images' mean and standard deviation.")
             return PreparedData(train: prepared(split.train), validation: prepared(split.validation), test: prepared(split.test),
-                                classNames: cifar.classNames, normalisation: normalisation)
+                                classNames: split.classNames, normalisation: split.normalisationMetadata)
         }
     }
 

@@ -145,16 +145,10 @@ struct DropoutProgram: ParsableCommand {
     private func loadData(_ notebook: Notebook) throws -> PreparedData? {
         try notebook.cell("Load CIFAR-10, split it and normalise each channel") { cell in
             let counts = splitCounts
-            let (cifar, seconds) = try timed {
-                try CIFAR10(directory: dataset.directory, trainCount: counts.train + counts.validation, testCount: counts.test)
-            }
-            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(dataset.directory.path) in \(format(seconds: seconds)).")
-            let split = try DataSplit(cifar, trainCount: counts.train, validationCount: counts.validation, testCount: counts.test,
-                                      developmentCount: min(500, counts.train), seed: options.seed)
-            let means = channelMeans(split.train.images), deviations = channelStandardDeviations(split.train.images)
-            func prepared(_ part: LabeledImages) -> Part {
-                let x = normalizingChannels(part.images, means: means, standardDeviations: deviations)
-                return Part(images: Tensor(reshaping: x, shape: [x.rows, x.cols]), labels: part.labels)
+            let split = try cell.loadNormalizedSplit(from: dataset.directory, trainCount: counts.train, validationCount: counts.validation,
+                                                     testCount: counts.test, seed: options.seed)
+            func prepared(_ part: NormalizedSplit.Part) -> Part {
+                Part(images: Tensor(reshaping: part.images, shape: [part.images.rows, part.images.cols]), labels: part.labels)
             }
             let data = PreparedData(train: prepared(split.train), validation: prepared(split.validation), test: prepared(split.test))
             cell.table(["part", "images", "use"], [

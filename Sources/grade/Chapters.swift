@@ -1,4 +1,5 @@
 import Foundation
+import GradientCheck
 
 /// A chapter's graded suite: the XCTest class `WorkbookTests.<suite>` and its tests.
 struct Chapter {
@@ -235,11 +236,7 @@ struct DeclarationOrder {
     /// Reads the Swift files of a test folder and its chapter folders (`01-knn/KNNTests.swift`, by path);
     /// a folder that cannot be read gives no order.
     init(folder: URL) {
-        let names = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
-        let files = names.filter { $0.hasSuffix(".swift") }.compactMap { name -> (String, String)? in
-            (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
-        }
-        self.init(files: files)
+        self.init(files: ExerciseFiles.read(folder).map { ($0.path, $0.text) })
     }
 
     /// Reads Swift sources given as (file name, text).

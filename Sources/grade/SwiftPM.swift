@@ -58,16 +58,9 @@ struct SwiftPM: PackageRunner {
                 // `swift test` runs the tests in a child process. SIGQUIT makes the Swift runtime print the
                 // stopped thread's backtrace (where the loop is); once it has (or after `backtraceSeconds`
                 // without it), the child is killed, then `swift test`.
-                func signalChildren(_ signal: String) {
-                    let children = Process()
-                    children.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                    children.arguments = ["pkill", signal, "-P", String(process.processIdentifier)]
-                    try? children.run()
-                    children.waitUntilExit()
-                }
-                signalChildren("-QUIT")
+                RunningProcesses.signalChildren(of: process, "-QUIT")
                 if !watchdog.waitForFinish(seconds: SwiftPM.backtraceSeconds) {
-                    signalChildren("-KILL")
+                    RunningProcesses.signalChildren(of: process, "-KILL")
                     process.terminate()
                 }
             }
@@ -190,13 +183,18 @@ enum RunningProcesses {
     static func stopAll() {
         let processes = lock.withLock { Array(running.values) }
         for process in processes where process.isRunning {
-            let children = Process()
-            children.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            children.arguments = ["pkill", "-KILL", "-P", String(process.processIdentifier)]
-            try? children.run()
-            children.waitUntilExit()
+            signalChildren(of: process, "-KILL")
             kill(process.processIdentifier, SIGKILL)
         }
+    }
+
+    /// Sends `signal` ("-QUIT", "-KILL") to the processes `process` started: `swift test`'s test process.
+    static func signalChildren(of process: Process, _ signal: String) {
+        let pkill = Process()
+        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        pkill.arguments = ["pkill", signal, "-P", String(process.processIdentifier)]
+        try? pkill.run()
+        pkill.waitUntilExit()
     }
 
     /// From now on SIGINT and SIGTERM stop the runs in progress, then `grade` with 128 + the signal.

@@ -160,19 +160,14 @@ struct TwoLayerNetProgram: ParsableCommand {
     private func loadData(_ notebook: Notebook) throws -> PreparedData? {
         try notebook.cell("Load CIFAR-10, split it and normalise each channel") { cell in
             let counts = splitCounts
-            let (cifar, seconds) = try timed {
-                try CIFAR10(directory: dataset.directory, trainCount: counts.train + counts.validation, testCount: counts.test)
-            }
-            cell.say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(dataset.directory.path) in \(format(seconds: seconds)).")
-            let split = try DataSplit(cifar, trainCount: counts.train, validationCount: counts.validation, testCount: counts.test,
-                                      developmentCount: min(500, counts.train), seed: options.seed)
-            let means = channelMeans(split.train.images), deviations = channelStandardDeviations(split.train.images)
-            func prepared(_ part: LabeledImages) -> Part {
-                let x = normalizingChannels(part.images, means: means, standardDeviations: deviations)
-                return Part(images: Tensor(reshaping: x, shape: [x.rows, x.cols]), labels: part.labels)
+            let split = try cell.loadNormalizedSplit(from: dataset.directory, trainCount: counts.train, validationCount: counts.validation,
+                                                     testCount: counts.test, seed: options.seed)
+            let (means, deviations) = (split.channelMeans, split.channelDeviations)
+            func prepared(_ part: NormalizedSplit.Part) -> Part {
+                Part(images: Tensor(reshaping: part.images, shape: [part.images.rows, part.images.cols]), labels: part.labels)
             }
             let data = PreparedData(train: prepared(split.train), validation: prepared(split.validation), test: prepared(split.test),
-                                    classNames: cifar.classNames, channelMeans: means, channelDeviations: deviations)
+                                    classNames: split.classNames, channelMeans: means, channelDeviations: deviations)
             cell.table(["part", "images", "use"], [
                 ["train", "\(data.train.count)", "the Solver's minibatches"],
                 ["validation", "\(data.validation.count)", "the best epoch, the learning rate, regularization and hidden size"],
@@ -243,8 +238,7 @@ struct TwoLayerNetProgram: ParsableCommand {
             }
             solver.log = { print($0) }
             let checkpoint = notebook.fileURL(Self.checkpointName), seed = options.seed
-            let normalisation = data.channelMeans.map { String(format: "%.6f", $0) }.joined(separator: ",") + ";"
-                + data.channelDeviations.map { String(format: "%.6f", $0) }.joined(separator: ",")
+            let normalisation = NormalizedSplit.normalisationMetadata(means: data.channelMeans, deviations: data.channelDeviations)
             solver.newBest = { summary, parameters in
                 try Checkpoint(tensors: parameters, metadata: [
                     "channel_means;standard_deviations": normalisation,
