@@ -57,10 +57,11 @@ cpuSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 /// belong in the loop's file (see Sources/LinearAlgebra/GEMMKernel.swift).
 let numericSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-/// The AVX-512 matrix kernel is compiled for AVX-512 (F, CD, BW, DQ, VL: `skylake-avx512`, 2017 and
-/// later) in a module of its own, and LinearAlgebra calls it only after the CPUFeatures check has
-/// passed, so that the same binary still runs on an AVX2-only CPU. On other architectures the module
-/// is empty.
+/// The AVX-512 kernels (the matrix product's 12 x 16 tile, and the direct stride-1 convolution's
+/// forward pass and filter gradient) are compiled for AVX-512 (F, CD, BW, DQ, VL: `skylake-avx512`,
+/// 2017 and later) in a module of their own, and LinearAlgebra and ConvolutionLayers call them only
+/// after the CPUFeatures check has passed, so that the same binary still runs on an AVX2-only CPU. On
+/// other architectures the module is empty.
 var avx512Settings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 #if arch(x86_64)
 avx512Settings.append(.unsafeFlags(["-target-cpu", "skylake-avx512"]))
@@ -90,6 +91,7 @@ let package = Package(
     targets: [
         // Given code: the libraries every chapter stands on.
         .target(name: "CPUFeatures"),
+        .target(name: "CAllocator"),
         .target(name: "LinearAlgebraAVX512", swiftSettings: avx512Settings),
         .target(name: "LinearAlgebra", dependencies: ["CPUFeatures", "LinearAlgebraAVX512"], swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
@@ -103,7 +105,7 @@ let package = Package(
         // its exercises (re-exported by Workbook, so `import Workbook` sees them).
         .target(name: "ExerciseSupport", dependencies: ["LinearAlgebra"], swiftSettings: workbookSettings),
         // Given code of chapter 6: the fast convolution (im2col and the matrix product) and max pooling.
-        .target(name: "ConvolutionLayers", dependencies: ["LinearAlgebra", "ExerciseSupport"], swiftSettings: numericSettings),
+        .target(name: "ConvolutionLayers", dependencies: ["LinearAlgebra", "LinearAlgebraAVX512", "ExerciseSupport"], swiftSettings: numericSettings),
 
         // The student's code (or the reference), switched by WORKBOOK.
         .target(
@@ -119,7 +121,7 @@ let package = Package(
         // Programs: thin executables over the libraries, sharing their flags and notebook cells.
         .target(
             name: "ChapterSupport",
-            dependencies: ["Datasets", "GradientCheck", "Pictures",
+            dependencies: ["Datasets", "GradientCheck", "Pictures", "CAllocator",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "knn",

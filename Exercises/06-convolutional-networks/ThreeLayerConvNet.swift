@@ -119,5 +119,5 @@ public struct ThreeLayerConvNet: TrainableModel, Sendable {
     }
 }
 
-/// Σ w² over every entry.
-func sumOfSquares(_ w: Tensor) -> Double { Matrix(reshaping: w, rows: 1, cols: w.count).squared.sum() }
+/// Σ w² over every entry (the matrix module's lane-wise sum of squares, without a squared temporary).
+func sumOfSquares(_ w: Tensor) -> Double { Matrix(reshaping: w, rows: 1, cols: w.count).sumOfSquares(axis: 1)[0, 0] }

@@ -44,8 +44,22 @@ public func reluForward(_ x: Tensor) throws -> (out: Tensor, cache: ReLUCache) {
 /// - Throws: ``NeuralNetworkError/shapeMismatch(operation:expected:actual:)`` when dout is not the shape of x.
 public func reluBackward(_ dout: Tensor, cache: ReLUCache) throws -> Tensor {
     try checkSameShape(cache.x, dout, "reluBackward", ("x", "dout"))
-    let mask = cache.x.flatMatrix.map { $0 > 0 ? 1 : 0 }
-    return Tensor(dout.flatMatrix * mask, shape: dout.shape)
+    // dout where x > 0, in one pass (a 0/1 mask matrix times dout is the same, with a temporary).
+    let values = cache.x.withUnsafeBufferPointer { x in
+        dout.withUnsafeBufferPointer { g in
+            [Double](unsafeUninitializedCapacity: g.count) { dx, initialized in
+                // Plain pointers, so that the loop below is vectorised: through the buffer passed
+                // inout, each store would reload its address.
+                if let (input, upstream, output) = zipAddresses(x, g, dx) {
+                    Parallelism.forEachChunk(of: g.count) { chunk in
+                        for i in chunk { output[i] = input[i] > 0 ? upstream[i] : 0 }
+                    }
+                }
+                initialized = g.count
+            }
+        }
+    }
+    return Tensor(shape: dout.shape, values)
 }
 
 // MARK: - Leaky ReLU
@@ -249,4 +263,11 @@ public func maxoutBackward(_ dout: Tensor, cache: MaxoutCache) throws
     return (Tensor(dx, shape: cache.x.shape),
             Tensor(matmul(xm, dz1, transposeA: true), shape: cache.w1.shape), Tensor(dz1.sum(axis: 0), shape: cache.b1.shape),
             Tensor(matmul(xm, dz2, transposeA: true), shape: cache.w2.shape), Tensor(dz2.sum(axis: 0), shape: cache.b2.shape))
+}
+
+/// The three buffers' addresses, or nil when they are empty.
+func zipAddresses(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ c: UnsafeMutableBufferPointer<Double>)
+    -> (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>)? {
+    guard let x = a.baseAddress, let y = b.baseAddress, let z = c.baseAddress else { return nil }
+    return (x, y, z)
 }

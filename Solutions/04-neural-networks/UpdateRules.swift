@@ -178,17 +178,48 @@ public struct Adam: UpdateRule, Sendable {
     ///   shape of `w`, or a moment is not.
     public mutating func update(_ w: inout Tensor, gradient dw: Tensor, learningRate: Double) throws {
         try checkSameShape(w, dw, "Adam.update", ("w", "dw"))
-        let (m0, v0) = (m ?? Tensor(shape: w.shape), v ?? Tensor(shape: w.shape))
-        try checkSameShape(w, m0, "Adam.update", ("w", "m"))
-        try checkSameShape(w, v0, "Adam.update", ("w", "v"))
+        var (first, second) = (m ?? Tensor(shape: w.shape), v ?? Tensor(shape: w.shape))
+        try checkSameShape(w, first, "Adam.update", ("w", "m"))
+        try checkSameShape(w, second, "Adam.update", ("w", "v"))
         t += 1
-        let g = dw.flatMatrix
-        let first = beta1 * m0.flatMatrix + (1 - beta1) * g
-        let second = beta2 * v0.flatMatrix + (1 - beta2) * g.squared
-        m = Tensor(first, shape: w.shape)
-        v = Tensor(second, shape: w.shape)
-        let mHat = first / (1 - Foundation.pow(beta1, Double(t)))
-        let vHat = second / (1 - Foundation.pow(beta2, Double(t)))
-        w = Tensor(w.flatMatrix - learningRate * mHat / (vHat.squareRoot + epsilon), shape: w.shape)
+        // One pass over the entries, updating m, v and w where they are: the matrix form (m = β1 m +
+        // (1 − β1) dx, …) is the same arithmetic but writes about six temporaries of w's size per step,
+        // and for a convnet's 800,000 weights that was a seventh of the training time.
+        (m, v) = (nil, nil)                 // so that m and v are not shared, and are updated without a copy
+        let (b1, b2, eps, lr) = (beta1, beta2, epsilon, learningRate)
+        // lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε) with the constants taken out of the loop: one
+        // square root and one division per entry instead of a square root and three divisions.
+        let stepSize = lr / (1 - Foundation.pow(beta1, Double(t)))
+        let rootScale = 1 / (1 - Foundation.pow(beta2, Double(t))).squareRoot()
+        let count = w.count
+        dw.withUnsafeBufferPointer { g in
+            w.withUnsafeMutableBufferPointer { x in
+                first.withUnsafeMutableBufferPointer { ms in
+                    second.withUnsafeMutableBufferPointer { vs in
+                        // Plain pointers, so that the loop is vectorised (through the buffers passed
+                        // inout, every store would reload their addresses).
+                        guard let (g, x, ms, vs) = addresses(g, x, ms, vs) else { return }
+                        Parallelism.forEachChunk(of: count) { chunk in
+                            for i in chunk {
+                                let mi = b1 * ms[i] + (1 - b1) * g[i]
+                                let vi = b2 * vs[i] + (1 - b2) * (g[i] * g[i])
+                                ms[i] = mi
+                                vs[i] = vi
+                                x[i] -= stepSize * mi / (vi.squareRoot() * rootScale + eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (m, v) = (first, second)
     }
+}
+
+/// The buffers' addresses, or nil when they are empty.
+private func addresses(_ g: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>,
+                       _ m: UnsafeMutableBufferPointer<Double>, _ v: UnsafeMutableBufferPointer<Double>)
+    -> (UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)? {
+    guard let g = g.baseAddress, let x = x.baseAddress, let m = m.baseAddress, let v = v.baseAddress else { return nil }
+    return (g, x, m, v)
 }

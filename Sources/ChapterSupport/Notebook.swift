@@ -67,6 +67,7 @@ public final class Notebook {
                 preset: String? = nil, introduction: String? = nil) throws {
         // Line by line even into a file or a pipe, so that a crash loses none of what was printed.
         setvbuf(stdout, nil, _IOLBF, 0)
+        keepFreedMemoryForReuse()
         self.directory = try options.outputDirectory(program: program, track: track, preset: preset)
         self.workingDirectory = directory.deletingLastPathComponent()
             .appendingPathComponent(".\(directory.lastPathComponent).running-\(getpid())", isDirectory: true)

@@ -1,5 +1,8 @@
 import LinearAlgebra
 import ExerciseSupport
+#if arch(x86_64)
+import LinearAlgebraAVX512
+#endif
 
 // Given code of chapter 6: the fast convolutional layer, forward and backward, by im2col and the
 // matrix product (the course gives its fast layers too; the student writes the naive ones).
@@ -18,6 +21,13 @@ import ExerciseSupport
 // one: rebuilding one image's matrix from a cached image costs less than keeping 60 MB for a batch of
 // 50 and reading it back from memory. dW is summed over the images in image order, whatever the
 // thread count, so the result is the same bit for bit on one thread or two.
+//
+// At stride 1 on a CPU with AVX-512 (``SIMDKernel/active`` is the eight-lane kernel) the forward pass and
+// dW skip the window matrix: eight neighbouring positions of an output row read eight neighbouring
+// entries of the padded input, so the kernels in LinearAlgebraAVX512/DirectConvolution.swift multiply
+// the padded image by the filters where they lie (a direct convolution), with no im2col and no packing.
+// The two ways sum each entry in another order, so they agree to rounding (about 1e-15 relative), not
+// to the bit; each gives the same bits on one thread or two. dx keeps the window matrix either way.
 // Source: the lecture "Convolutional Neural Networks" (implementation as matrix multiplication).
 
 /// What the fast backward pass needs from the forward pass: the images, the filters and the geometry.
@@ -57,6 +67,10 @@ public func convForwardFast(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int =
             w.withUnsafeBufferPointer { ws in
                 b.withUnsafeBufferPointer { bs in
                     let (images, filters, biases, outputs) = (xs.baseAddress!, ws.baseAddress!, bs.baseAddress!, os.baseAddress!)
+                    if usesDirectKernels(g) {
+                        directForward(images: images, n: n, filters: filters, f: f, biases: biases, g, into: outputs)
+                        return
+                    }
                     inChunks(n, workEach: f * positions * k) { chunk in
                         ScratchBuffers.shared.withBuffer(count: positions * k) { columns in
                             for image in chunk {
@@ -122,20 +136,22 @@ private func convolutionGradients(_ dout: Tensor, _ cache: FastConvolutionCache,
                 dout.withUnsafeBufferPointer { ds in
                     let (images, filters, upstream) = (xs.baseAddress!, ws.baseAddress!, ds.baseAddress!)
                     withOptionalOutput(&dx) { inputs in
+                        let direct = usesDirectKernels(g)
                         inChunks(n, workEach: f * positions * k * (inputGradient ? 2 : 1)) { chunk in
-                            ScratchBuffers.shared.withBuffer(count: positions * k * (inputGradient ? 2 : 1)) { columns in
-                                let windowGradients = columns + positions * k
+                            ScratchBuffers.shared.withBuffer(count: positions * k * (direct ? 1 : 2)) { columns in
+                                let windowGradients = direct ? columns : columns + positions * k
                                 for image in chunk {
                                     let maps = upstream + image * f * positions
                                     let partial = partials + image * partialSize
-                                    im2col(image: images + image * imageSize, g, into: columns)
-                                    matmul(m: f, n: k, k: positions, maps, lda: positions, columns, ldb: k,
-                                           beta: 0, into: partial, ldc: k, threads: 1)
+                                    if direct {
+                                        directFilterGradient(image: images + image * imageSize, upstream: maps, f: f, g, into: partial)
+                                    } else {
+                                        im2col(image: images + image * imageSize, g, into: columns)
+                                        matmul(m: f, n: k, k: positions, maps, lda: positions, columns, ldb: k,
+                                               beta: 0, into: partial, ldc: k, threads: 1)
+                                    }
                                     for filter in 0 ..< f {
-                                        let row = maps + filter * positions
-                                        var sum = 0.0
-                                        for p in 0 ..< positions { sum += row[p] }
-                                        partial[f * k + filter] = sum
+                                        partial[f * k + filter] = laneSum(maps + filter * positions, positions)
                                     }
                                     if let inputs {
                                         matmul(m: positions, n: k, k: f, maps, lda: positions, transposeA: true, filters, ldb: k,
@@ -169,4 +185,129 @@ private func withOptionalOutput(_ tensor: inout Tensor?, _ body: (UnsafeMutableP
     tensor = nil                        // keep the storage unshared, so that writing does not copy it
     t.withUnsafeMutableBufferPointer { body($0.baseAddress) }
     tensor = t
+}
+
+// MARK: - The direct convolution at stride 1
+
+/// Whether the forward pass and dW run the direct stride-1 kernels: only at stride 1, and only when the
+/// AVX-512 kernels are the active ones (the only gate in front of them, as for the matrix product).
+func usesDirectKernels(_ g: ConvolutionGeometry) -> Bool {
+    #if arch(x86_64)
+    return g.stride == 1 && SIMDKernel.active == .eightLane
+    #else
+    return false
+    #endif
+}
+
+/// One image zero-padded the way the direct kernels read it: each row padded to the kernels' width
+/// (8 V + 7 ⌈WW / 7⌉ − 1 entries at least, V = ⌈W' / 8⌉), with the padding's rows above and below.
+struct PaddedImageLayout {
+    let rows: Int, rowStride: Int, vectorsPerRow: Int
+    var channelStride: Int { rows * rowStride }
+    let channels: Int, height: Int, width: Int, padding: Int
+
+    init(_ g: ConvolutionGeometry) {
+        vectorsPerRow = (g.outputWidth + 7) / 8
+        rows = g.height + 2 * g.padding
+        rowStride = Swift.max(g.width + 2 * g.padding, 8 * vectorsPerRow + 7 * ((g.filterWidth + 6) / 7) - 1)
+        (channels, height, width, padding) = (g.channels, g.height, g.width, g.padding)
+    }
+
+    /// Entries of one padded image.
+    var count: Int { channels * channelStride }
+
+    /// Writes the padded copy of `image` (C, H, W) into `target` (``count`` entries).
+    func pad(_ image: UnsafePointer<Double>, into target: UnsafeMutablePointer<Double>) {
+        target.initialize(repeating: 0, count: count)
+        for c in 0 ..< channels {
+            for i in 0 ..< height {
+                (target + c * channelStride + (i + padding) * rowStride + padding)
+                    .update(from: image + (c * height + i) * width, count: width)
+            }
+        }
+    }
+}
+
+/// The forward pass by the direct kernel: the filters interleaved four at a time, each image padded
+/// once, the threads sharing the images.
+private func directForward(images: UnsafePointer<Double>, n: Int, filters: UnsafePointer<Double>, f: Int,
+                           biases: UnsafePointer<Double>, _ g: ConvolutionGeometry, into outputs: UnsafeMutablePointer<Double>) {
+    #if arch(x86_64)
+    let (k, positions, layout) = (g.windowSize, g.positionsPerImage, PaddedImageLayout(g))
+    let imageSize = g.channels * g.height * g.width
+    let tiles = (f + 3) / 4
+    ScratchBuffers.shared.withBuffer(count: tiles * k * 4) { interleaved in
+        // Tile t holds filters 4t ..< 4t + 4 term after term: w[4t + i, p] at t · 4K + 4p + i.
+        for tile in 0 ..< tiles {
+            for p in 0 ..< k {
+                for i in 0 ..< 4 {
+                    let filter = tile * 4 + i
+                    interleaved[(tile * k + p) * 4 + i] = filter < f ? filters[filter * k + p] : 0
+                }
+            }
+        }
+        inChunks(n, workEach: f * positions * k) { chunk in
+            ScratchBuffers.shared.withBuffer(count: layout.count) { padded in
+                for image in chunk {
+                    layout.pad(images + image * imageSize, into: padded)
+                    for tile in 0 ..< tiles {
+                        convolveStrideOne(input: padded, channelStride: layout.channelStride, rowStride: layout.rowStride,
+                                          channels: g.channels, filterHeight: g.filterHeight, filterWidth: g.filterWidth,
+                                          weights: interleaved + tile * k * 4, bias: biases + tile * 4,
+                                          filters: Swift.min(4, f - tile * 4),
+                                          output: outputs + (image * f + tile * 4) * positions, filterStride: positions,
+                                          outputHeight: g.outputHeight, outputWidth: g.outputWidth)
+                    }
+                }
+            }
+        }
+    }
+    #endif
+}
+
+/// dW of one image by the direct kernel, into `partial` (F, C · HH · WW); the upstream maps are
+/// copied into rows of whole vectors first when W' is not a multiple of 8.
+private func directFilterGradient(image: UnsafePointer<Double>, upstream: UnsafePointer<Double>, f: Int,
+                                  _ g: ConvolutionGeometry, into partial: UnsafeMutablePointer<Double>) {
+    #if arch(x86_64)
+    let (k, layout) = (g.windowSize, PaddedImageLayout(g))
+    let (ho, wo, vectors) = (g.outputHeight, g.outputWidth, layout.vectorsPerRow)
+    let upstreamRow = 8 * vectors
+    ScratchBuffers.shared.withBuffer(count: layout.count + (wo == upstreamRow ? 0 : f * ho * upstreamRow)) { scratch in
+        layout.pad(image, into: scratch)
+        var maps = upstream
+        if wo != upstreamRow {
+            let widened = scratch + layout.count
+            widened.initialize(repeating: 0, count: f * ho * upstreamRow)
+            for row in 0 ..< f * ho { (widened + row * upstreamRow).update(from: upstream + row * wo, count: wo) }
+            maps = UnsafePointer(widened)
+        }
+        for tile in 0 ..< (f + 2) / 3 {
+            convolutionFilterGradientStrideOne(input: scratch, channelStride: layout.channelStride, rowStride: layout.rowStride,
+                                               channels: g.channels, filterHeight: g.filterHeight, filterWidth: g.filterWidth,
+                                               upstream: maps + tile * 3 * ho * upstreamRow, upstreamFilterStride: ho * upstreamRow,
+                                               upstreamRowStride: upstreamRow, filters: Swift.min(3, f - tile * 3),
+                                               outputHeight: ho, vectorsPerRow: vectors,
+                                               gradient: partial + tile * 3 * k, gradientFilterStride: k)
+        }
+    }
+    #endif
+}
+
+/// The sum of `count` entries as eight running sums (one per index modulo 8) added at the end: a
+/// single running sum makes each addition wait for the one before.
+@inline(__always)
+private func laneSum(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
+    var sums = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= count {
+        sums += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self)
+        i += 8
+    }
+    var total = sums.sum()
+    while i < count {
+        total += x[i]
+        i += 1
+    }
+    return total
 }

@@ -27,6 +27,16 @@ public enum Parallelism {
         }
     }
 
+    /// Runs `body` over `0 ..< count` in contiguous chunks, one per thread, on up to ``threadCount``
+    /// threads when each gets at least about 131,000 entries (`entriesEach` per item), as the
+    /// matrix module's own elementwise operations do; otherwise once, on the calling thread, with the
+    /// whole range. For loops over the entries of large tensors that no matrix operation expresses
+    /// (a fused update rule, a ReLU's backward pass): each call of `body` must write only the entries
+    /// of its own range, and then the result does not depend on the thread count.
+    public static func forEachChunk(of count: Int, entriesEach: Int = 1, _ body: (Range<Int>) -> Void) {
+        inChunks(count, entriesEach: entriesEach, body)
+    }
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var storedThreadCount: Int = {
         let processors = Swift.max(ProcessInfo.processInfo.activeProcessorCount, 1)

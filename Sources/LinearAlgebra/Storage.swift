@@ -44,8 +44,9 @@ func adviseHugePages(_ buffer: UnsafeMutableBufferPointer<Double>) {
     #endif
 }
 
-/// Runs `body` over `0 ..< count` in contiguous chunks, on several threads when there are at least a
-/// million entries (8 MB) per thread to go round (`entriesEach` entries per item: a row of a matrix).
+/// Runs `body` over `0 ..< count` in contiguous chunks, on several threads when there are at least
+/// 131,072 entries (1 MB) per thread to go round (`entriesEach` entries per item: a row of a matrix).
+/// Waking a thread costs some microseconds; a chunk of that size takes a few hundred.
 ///
 /// For large elementwise results the time goes less into the arithmetic than into memory: reading the
 /// operands, and the kernel clearing each fresh page on first write, which a second thread halves.
@@ -66,4 +67,4 @@ func inChunks(_ count: Int, entriesEach: Int = 1, _ body: (Range<Int>) -> Void) 
 
 /// Entries below which an elementwise operation is not worth a second thread.
 @usableFromInline
-let minimumEntriesPerThread = 1 << 20
+let minimumEntriesPerThread = 1 << 17

@@ -10,9 +10,15 @@ final class FastLayerTests: XCTestCase {
     // MARK: convolution
 
     /// (x, w, stride, padding): small and odd shapes, and CIFAR-10-sized images that use both threads.
+    /// At stride 1 on an AVX-512 CPU the direct kernels run (the rest, and every geometry with
+    /// WORKBOOK_SIMD=avx2, take im2col): output rows of 5, 13, 19 and 36 positions reach their blocks
+    /// of one, two and four vectors and a partial last vector; 5 and 7 filters leave partial tiles of
+    /// filters; filters 1, 3, 5, 7 and 9 wide (more than 7 takes its columns in two groups).
     static let geometries: [([Int], [Int], Int, Int)] = [
         ([2, 3, 5, 5], [4, 3, 3, 3], 1, 1), ([2, 3, 5, 5], [2, 3, 3, 3], 2, 1), ([1, 2, 7, 10], [3, 2, 3, 2], 2, 0),
         ([3, 1, 6, 6], [2, 1, 1, 1], 1, 0), ([2, 2, 4, 5], [5, 2, 2, 3], 2, 2), ([4, 3, 32, 32], [4, 3, 7, 7], 1, 3),
+        ([2, 2, 9, 40], [5, 2, 3, 9], 1, 2), ([1, 3, 12, 20], [7, 3, 5, 2], 1, 0), ([1, 1, 4, 15], [3, 1, 2, 3], 1, 0),
+        ([1, 2, 6, 17], [7, 2, 5, 5], 1, 2),
     ]
 
     func testForwardMatchesDirectSums() throws {
