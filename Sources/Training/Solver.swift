@@ -27,8 +27,9 @@ import LinearAlgebra
 /// - Resuming: after every epoch ``state`` holds all that the run has reached (the parameters, each
 ///   parameter's rule with its state, the best epoch, the first loss); a new `Solver` with the same data,
 ///   settings and seed that ``resume(from:)`` such a state trains the remaining epochs and ends with the
-///   same parameters, bit for bit, as the run that never stopped. The caller saves the state in between
-///   (the `cnn` program writes it into its checkpoint).
+///   same parameters, bit for bit, as the run that never stopped. Epochs keep their numbers in the whole
+///   run (the schedule's `epoch`, ``EpochSummary/epoch``). The caller saves the state in between (the
+///   `cnn` program writes it into its checkpoint).
 ///
 /// The minibatch is gathered into one buffer that is reused from step to step.
 public struct Solver<Model: TrainableModel> {
@@ -183,7 +184,7 @@ public struct Solver<Model: TrainableModel> {
     /// Runs the epochs not yet done; see the type's documentation for what is kept and when it stops.
     /// - Throws: ``SolverError/diverged(epoch:iteration:loss:firstLoss:learningRate:)``,
     ///   ``SolverError/gradientsDoNotMatchParameters(missing:extra:)``, and whatever the model, the
-    ///   update rule or `newBest` throws (a stub's `NotImplemented` among them).
+    ///   update rule, `newBest` or `epochEnded` throws (a stub's `NotImplemented` among them).
     public mutating func train() throws {
         let sampleShape = Array(trainingImages.shape.dropFirst())
         let rowSize = sampleShape.reduce(1, *)
