@@ -16,6 +16,11 @@ import LinearAlgebra
 /// padded with spaces to a multiple of 8 bytes (as the Python package does). Read: F64, and F32 (what
 /// PyTorch usually saves), widened to `Double`. Every offset and length is checked, so a truncated or
 /// foreign file is refused with ``CheckpointError`` instead of being read as garbage.
+///
+/// Besides a net's parameters, under their own names ("W1"), a checkpoint may carry what a training
+/// run needs to resume, each tensor of it named after the parameter it belongs to behind a prefix that
+/// ends in a dot ("adam.m.W1", "last.W1"; see ``tensors(prefixed:)``). ``load(into:source:)`` loads the
+/// parameters and accepts such tensors, as long as the parameter they name is one of the net's.
 public struct Checkpoint: Equatable, Sendable {
     /// The tensors by name, e.g. "W1" (3072, 100).
     public var tensors: [String: Tensor]
@@ -160,10 +165,23 @@ public struct Checkpoint: Equatable, Sendable {
         }
     }
 
+    /// The tensors whose names begin with `prefix` (e.g. "adam.m."), by the rest of their names ("W1").
+    public func tensors(prefixed prefix: String) -> [String: Tensor] {
+        var found: [String: Tensor] = [:]
+        for (name, tensor) in tensors where name.hasPrefix(prefix) && name.count > prefix.count {
+            found[String(name.dropFirst(prefix.count))] = tensor
+        }
+        return found
+    }
+
     /// Replaces the model's parameters with the checkpoint's, after checking that every name and shape fits.
+    ///
+    /// Tensors of a training run's state ("adam.m.W1": a prefix ending in a dot, then the name of one of
+    /// the net's parameters) are accepted and left out; their shapes are checked by whoever restores them.
     /// - Parameter source: names the checkpoint in errors (its path).
     /// - Throws: ``CheckpointError/doesNotFit(path:reason:)`` naming the first parameter that is missing,
-    ///   extra or of another shape; the model is then unchanged.
+    ///   extra or of another shape (a state tensor of a parameter the net does not have counts as extra);
+    ///   the model is then unchanged.
     public func load(into model: inout some TrainableModel, source: String = "the checkpoint") throws {
         let wanted = model.parameters
         for name in wanted.keys.sorted() {
@@ -174,10 +192,13 @@ public struct Checkpoint: Equatable, Sendable {
                 throw CheckpointError.doesNotFit(path: source, reason: "its \(name) is \(tensor.shapeDescription), the net's is \(wanted[name]!.shapeDescription)")
             }
         }
-        if let extra = tensors.keys.sorted().first(where: { wanted[$0] == nil }) {
+        func isState(_ name: String) -> Bool {
+            name.indices.dropFirst().contains { name[$0] == "." && wanted[String(name[name.index(after: $0)...])] != nil }
+        }
+        if let extra = tensors.keys.sorted().first(where: { wanted[$0] == nil && !isState($0) }) {
             throw CheckpointError.doesNotFit(path: source, reason: "it has \(extra), which the net does not (the net has \(wanted.keys.sorted().joined(separator: ", ")))")
         }
-        model.parameters = tensors
+        model.parameters = tensors.filter { wanted[$0.key] != nil }
     }
 }
 

@@ -24,6 +24,12 @@ import LinearAlgebra
 /// - Divergence: a loss that turns NaN or infinite, or exceeds three times the run's first loss, stops
 ///   the run with ``SolverError/diverged(epoch:iteration:loss:firstLoss:learningRate:)``; the best
 ///   parameters so far stay in ``bestParameters`` (a throwing `mutating` method keeps what it changed).
+/// - Resuming: after every epoch ``state`` holds all that the run has reached (the parameters, each
+///   parameter's rule with its state, the best epoch, the first loss); a new `Solver` with the same data,
+///   settings and seed that ``resume(from:)`` such a state trains the remaining epochs and ends with the
+///   same parameters, bit for bit, as the run that never stopped. Epochs keep their numbers in the whole
+///   run (the schedule's `epoch`, ``EpochSummary/epoch``). The caller saves the state in between (the
+///   `cnn` program writes it into its checkpoint).
 ///
 /// The minibatch is gathered into one buffer that is reused from step to step.
 public struct Solver<Model: TrainableModel> {
@@ -33,7 +39,7 @@ public struct Solver<Model: TrainableModel> {
     public let updateRule: any UpdateRule
     /// The learning rate of each epoch.
     public let schedule: any LearningRateSchedule
-    /// Passes over the training set.
+    /// Passes over the training set in the whole run, resumed epochs included.
     public let epochs: Int
     /// Images per minibatch.
     public let batchSize: Int
@@ -47,6 +53,9 @@ public struct Solver<Model: TrainableModel> {
     /// Called whenever the validation accuracy beats the best so far, with the new best (to write a
     /// checkpoint at once, so that a later divergence or interruption loses nothing).
     public var newBest: ((EpochSummary, [String: Tensor]) throws -> Void)?
+    /// Called after every epoch (after `newBest`), with the epoch's summary and the run's ``state``,
+    /// for a checkpoint that a later run can resume from.
+    public var epochEnded: ((EpochSummary, SolverState) throws -> Void)?
 
     /// Every minibatch loss, in order.
     public private(set) var lossHistory: [Double] = []
@@ -56,11 +65,19 @@ public struct Solver<Model: TrainableModel> {
     public private(set) var bestParameters: [String: Tensor]
     /// The highest validation accuracy reached so far, -1 before the first epoch ends.
     public private(set) var bestValidationAccuracy = -1.0
+    /// The epoch (1 … `epochs`) whose parameters are ``bestParameters``, 0 before the first epoch ends.
+    public private(set) var bestEpoch = 0
+    /// Epochs finished, resumed ones included: ``train()`` runs epochs `epochsDone + 1 … epochs`.
+    public private(set) var epochsDone = 0
+    /// Each parameter's copy of the update rule, with its state (a velocity, Adam's moments and step
+    /// count), by parameter name; a parameter without one (before its first step) starts from ``updateRule``.
+    public private(set) var rules: [String: any UpdateRule] = [:]
+    /// The run's first minibatch loss, the yardstick of the divergence test; nil before the first step.
+    public private(set) var firstLoss: Double?
 
     private let trainingImages: Tensor, trainingLabels: [Int]
     private let validationImages: Tensor, validationLabels: [Int]
     private var generator: SeededGenerator
-    private var rules: [String: any UpdateRule] = [:]
     private let accuracySample: [Int]
 
     /// - Parameters:
@@ -69,7 +86,7 @@ public struct Solver<Model: TrainableModel> {
     ///   - validation: images (M, d1, …, dk) and M labels, M ≥ 1.
     ///   - updateRule: the rule every parameter starts with, in its initial state.
     ///   - schedule: the learning rate of each epoch.
-    ///   - epochs: passes over the training set, at least 1.
+    ///   - epochs: passes over the training set, at least 1 (in a resumed run, the whole run's, resumed epochs included).
     ///   - batchSize: images per minibatch, 1 … N.
     ///   - accuracySampleCount: training images for the training accuracy each epoch (default 1,000).
     ///   - seed: the generator of the permutations and of the accuracy subsample.
@@ -111,18 +128,70 @@ public struct Solver<Model: TrainableModel> {
     /// Minibatches per epoch: ⌊N / batch size⌋.
     public var iterationsPerEpoch: Int { trainingLabels.count / batchSize }
 
-    /// Runs every epoch; see the type's documentation for what is kept and when it stops.
+    /// All that the run has reached after its last finished epoch (or before the first): what
+    /// ``resume(from:)`` needs, besides the data, settings and seed, to continue it.
+    public var state: SolverState {
+        SolverState(epochsDone: epochsDone, parameters: model.parameters, rules: rules, bestEpoch: bestEpoch,
+                    bestValidationAccuracy: bestValidationAccuracy, bestParameters: bestParameters, firstLoss: firstLoss)
+    }
+
+    /// Continues a run from its ``state`` after an epoch: the model's parameters, each parameter's rule
+    /// and the best epoch become the state's, and the minibatch order moves on to epoch
+    /// `state.epochsDone + 1` of this seed (the earlier epochs' permutations are drawn and dropped), so
+    /// that ``train()`` then goes on exactly as the stopped run would have. A rule missing from
+    /// `state.rules` (a checkpoint without it) starts afresh from ``updateRule``.
+    ///
+    /// Call it before ``train()``, on a `Solver` made with the run's data, settings and seed; the
+    /// model's state outside its parameters (batch normalization's running averages) is not part of it.
+    /// - Throws: ``SolverError/invalidSetting(name:value:rule:)`` when training has already begun, when
+    ///   `epochsDone` is outside 0 … `epochs`, when `bestEpoch` is outside 0 … `epochsDone` or the best
+    ///   accuracy outside [0, 1] (-1 with best epoch 0); ``SolverError/stateDoesNotMatchParameters(part:reason:)``
+    ///   when the parameters, the best parameters or the rules do not have the model's names and shapes.
+    ///   Nothing changes when it throws.
+    public mutating func resume(from state: SolverState) throws {
+        guard epochsDone == 0, lossHistory.isEmpty else {
+            throw SolverError.invalidSetting(name: "resume", value: "after \(lossHistory.count) steps", rule: "must come before train()")
+        }
+        guard (0 ... epochs).contains(state.epochsDone) else {
+            throw SolverError.invalidSetting(name: "epochs done", value: "\(state.epochsDone)", rule: "must be in 0 … \(epochs), the run's epochs")
+        }
+        guard (0 ... state.epochsDone).contains(state.bestEpoch) else {
+            throw SolverError.invalidSetting(name: "best epoch", value: "\(state.bestEpoch)", rule: "must be in 0 … \(state.epochsDone), the epochs done")
+        }
+        let accuracyFits = state.bestEpoch == 0 ? state.bestValidationAccuracy <= 1 : (0 ... 1).contains(state.bestValidationAccuracy)
+        guard accuracyFits else {
+            throw SolverError.invalidSetting(name: "best validation accuracy", value: "\(state.bestValidationAccuracy)", rule: "must be in [0, 1]")
+        }
+        let shapes = model.parameters.mapValues(\.shape)
+        for (part, tensors) in [("parameters", state.parameters), ("best parameters", state.bestParameters)] {
+            if let reason = Solver.mismatch(tensors.mapValues(\.shape), shapes) {
+                throw SolverError.stateDoesNotMatchParameters(part: part, reason: reason)
+            }
+        }
+        if let unknown = state.rules.keys.sorted().first(where: { shapes[$0] == nil }) {
+            throw SolverError.stateDoesNotMatchParameters(part: "update rules", reason: "a rule for \(unknown), which the model does not have")
+        }
+        model.parameters = state.parameters
+        rules = state.rules
+        bestEpoch = state.bestEpoch
+        bestValidationAccuracy = state.bestValidationAccuracy
+        bestParameters = state.bestParameters
+        firstLoss = state.firstLoss
+        epochsDone = state.epochsDone
+        for _ in 0 ..< epochsDone { _ = generator.permutation(trainingLabels.count) }
+    }
+
+    /// Runs the epochs not yet done; see the type's documentation for what is kept and when it stops.
     /// - Throws: ``SolverError/diverged(epoch:iteration:loss:firstLoss:learningRate:)``,
     ///   ``SolverError/gradientsDoNotMatchParameters(missing:extra:)``, and whatever the model, the
-    ///   update rule or `newBest` throws (a stub's `NotImplemented` among them).
+    ///   update rule, `newBest` or `epochEnded` throws (a stub's `NotImplemented` among them).
     public mutating func train() throws {
         let sampleShape = Array(trainingImages.shape.dropFirst())
         let rowSize = sampleShape.reduce(1, *)
         var batch = [Double](repeating: 0, count: batchSize * rowSize)
         var batchLabels = [Int](repeating: 0, count: batchSize)
         let perEpoch = iterationsPerEpoch
-        var firstLoss: Double?
-        for epoch in 0 ..< epochs {
+        for epoch in epochsDone ..< epochs {
             let learningRate = try schedule.learningRate(epoch: epoch)
             let order = generator.permutation(trainingLabels.count)
             let start = Date()
@@ -158,11 +227,14 @@ public struct Solver<Model: TrainableModel> {
                 learningRate: learningRate, updateRatios: ratios, seconds: Date().timeIntervalSince(start))
             epochHistory.append(summary)
             log?(summary.logLine)
+            epochsDone = epoch + 1
             if summary.validationAccuracy > bestValidationAccuracy {
                 bestValidationAccuracy = summary.validationAccuracy
+                bestEpoch = epoch + 1
                 bestParameters = model.parameters
                 try newBest?(summary, bestParameters)
             }
+            try epochEnded?(summary, state)
         }
     }
 
@@ -185,6 +257,16 @@ public struct Solver<Model: TrainableModel> {
         return ratios
     }
 
+    /// Nil when `tensors` has exactly the names and shapes of `wanted`; else the first difference, in words.
+    private static func mismatch(_ tensors: [String: [Int]], _ wanted: [String: [Int]]) -> String? {
+        if let missing = wanted.keys.sorted().first(where: { tensors[$0] == nil }) { return "no \(missing)" }
+        if let extra = tensors.keys.sorted().first(where: { wanted[$0] == nil }) { return "\(extra), which the model does not have" }
+        if let name = wanted.keys.sorted().first(where: { tensors[$0] != wanted[$0] }) {
+            return "\(name) of shape \(tensors[name]!), the model's is \(wanted[name]!)"
+        }
+        return nil
+    }
+
     /// Copies rows `rows` of `x` (read as (N, rowSize)) into `buffer`, one after another.
     private static func gather(_ x: Tensor, rows: ArraySlice<Int>, rowSize: Int, into buffer: inout [Double]) {
         x.withUnsafeBufferPointer { source in
@@ -194,6 +276,38 @@ public struct Solver<Model: TrainableModel> {
                 }
             }
         }
+    }
+}
+
+/// All that a training run has reached after a finished epoch, to continue it later with
+/// ``Solver/resume(from:)``: the run's own values, with no reference to its data or settings.
+public struct SolverState {
+    /// Epochs finished, 0 … the run's epochs.
+    public var epochsDone: Int
+    /// The model's parameters after those epochs, by name.
+    public var parameters: [String: Tensor]
+    /// Each parameter's update rule with its state after those epochs (a velocity; Adam's m, v and t),
+    /// by parameter name; a parameter without one restarts from the `Solver`'s ``Solver/updateRule``.
+    public var rules: [String: any UpdateRule]
+    /// The epoch with the highest validation accuracy (1 … `epochsDone`), 0 before any.
+    public var bestEpoch: Int
+    /// That epoch's validation accuracy, in [0, 1]; -1 before any epoch.
+    public var bestValidationAccuracy: Double
+    /// That epoch's parameters, by name (the initial ones before any epoch).
+    public var bestParameters: [String: Tensor]
+    /// The run's first minibatch loss (nats), the yardstick of the divergence test; nil before the first
+    /// step (the resumed run's first loss then takes its place).
+    public var firstLoss: Double?
+
+    public init(epochsDone: Int, parameters: [String: Tensor], rules: [String: any UpdateRule], bestEpoch: Int,
+                bestValidationAccuracy: Double, bestParameters: [String: Tensor], firstLoss: Double?) {
+        self.epochsDone = epochsDone
+        self.parameters = parameters
+        self.rules = rules
+        self.bestEpoch = bestEpoch
+        self.bestValidationAccuracy = bestValidationAccuracy
+        self.bestParameters = bestParameters
+        self.firstLoss = firstLoss
     }
 }
 
@@ -245,6 +359,9 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     case labelsDoNotMatchImages(part: String, images: String, labels: Int)
     /// The model's gradients do not have the names of its parameters.
     case gradientsDoNotMatchParameters(missing: [String], extra: [String])
+    /// A state handed to ``Solver/resume(from:)`` whose `part` (parameters, best parameters, update rules)
+    /// does not have the model's names and shapes.
+    case stateDoesNotMatchParameters(part: String, reason: String)
 
     public var description: String {
         switch self {
@@ -264,6 +381,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
             if !missing.isEmpty { parts.append("no gradient for \(missing.joined(separator: ", "))") }
             if !extra.isEmpty { parts.append("gradients for unknown parameters \(extra.joined(separator: ", "))") }
             return "the model's loss returned " + parts.joined(separator: " and ") + ": every parameter needs a gradient of its name"
+        case let .stateDoesNotMatchParameters(part, reason):
+            return "the state to resume from does not fit the model: its \(part) have \(reason)"
         }
     }
 }

@@ -88,7 +88,8 @@ struct CNNProgram: ParsableCommand {
 
     @Flag(name: .long, help: """
         Continue from the checkpoint of the last run with this --output (the one stopped part-way, if any, in <output>.failed): \
-        its parameters and epoch count; the run then trains the epochs left of --epochs.
+        its parameters after the last finished epoch, Adam's moments, the epoch count and the best validation accuracy; the run \
+        then trains the epochs left of --epochs as the stopped run would have (with the same flags and --seed).
         """)
     var resume = false
 

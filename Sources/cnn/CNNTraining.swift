@@ -73,83 +73,7 @@ extension CNNProgram {
     }
 
     private func train<Model: TrainableModel>(_ notebook: Notebook, _ data: PreparedData, _ initial: Model) throws {
-        // Written into the run's working folder, so that it moves into place with the report; a run
-        // stopped part-way leaves it in <output>.failed, where --resume looks first.
-        let checkpoint = notebook.fileURL("cnn.safetensors")
-        let finalCheckpoint = notebook.directory.appendingPathComponent("cnn.safetensors")
-        let previous = [notebook.failedDirectory, notebook.directory].map { $0.appendingPathComponent("cnn.safetensors") }
-            .filter { FileManager.default.fileExists(atPath: $0.path) }
-            .max { (modified($0) ?? .distantPast) < (modified($1) ?? .distantPast) }
-        let trained: (model: Model, history: [EpochSummary], losses: [Double])? = try notebook.cell("Train with the Solver") { cell in
-            var model = initial
-            var done = 0
-            if resume {
-                guard let previous else { throw CNNError.noCheckpoint(finalCheckpoint.path) }
-                let saved = try Checkpoint(contentsOf: previous)
-                guard saved.metadata["architecture"] == architectureText else {
-                    throw CNNError.otherArchitecture(path: previous.path, saved: saved.metadata["architecture"] ?? "unknown", wanted: architectureText)
-                }
-                try saved.load(into: &model, source: previous.path)
-                done = Int(saved.metadata["epoch"] ?? "") ?? 0
-                // The resumed run's own checkpoint starts as the one it resumed from.
-                try saved.write(to: checkpoint)
-                cell.say("Resumed from \(previous.path): epoch \(done) of its run, validation accuracy \(saved.metadata["validation_accuracy"] ?? "?"). The update rule's state (Adam's moments) starts afresh.")
-            }
-            let sample = min(50, data.train.labels.count)
-            let x = Tensor(reshaping: Matrix(reshaping: data.train.images, rows: data.train.labels.count, cols: 3_072).rows(0 ..< sample),
-                           shape: [sample, 3, 32, 32])
-            var probe = model
-            let first = try probe.loss(x, labels: Array(data.train.labels[0 ..< sample])).loss
-            cell.say(resume
-                ? String(format: "%@: loss %.4f on %d images at the checkpoint.", architectureText, first, sample)
-                : String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
-                         architectureText, first, sample, log(10.0)))
-            let remaining = epochs - done
-            guard remaining > 0 else {
-                cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
-                return (model, [], [])
-            }
-            var solver = try Solver(model: model, training: data.train, validation: data.validation,
-                                    updateRule: Adam(), schedule: StepDecay(initial: learningRate * pow(learningRateDecay, Double(done)),
-                                                                           factor: learningRateDecay, every: 1),
-                                    epochs: remaining, batchSize: batchSize, seed: options.seed &+ 2 &+ UInt64(done))
-            cell.say("Adam, learning rate \(learningRate) × \(learningRateDecay) per epoch, λ \(reg), \(remaining) epoch(s) of "
-                     + "\(solver.iterationsPerEpoch) minibatches of \(batchSize), on \(Parallelism.threadCount) thread(s). "
-                     + "The best epoch is written to \(finalCheckpoint.path) as soon as it ends.")
-            var progress: ProgressLine?
-            solver.progress = { p in
-                if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch + done) iteration", total: p.iterationsPerEpoch) }
-                progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
-            }
-            solver.log = { print($0) }
-            let (architecture, normalisation, seed) = (architectureText, data.normalisation, options.seed)
-            solver.newBest = { summary, parameters in
-                try Checkpoint(tensors: parameters, metadata: [
-                    "architecture": architecture, "epoch": "\(summary.epoch + done)",
-                    "validation_accuracy": String(format: "%.4f", summary.validationAccuracy), "seed": "\(seed)",
-                    "channel_means;standard_deviations": normalisation, "epochs_done": "\(summary.epoch + done)",
-                    "note": "CIFAR-10 images (N, 3, 32, 32), each channel c as (x - mean[c]) / std[c]",
-                ]).write(to: checkpoint)
-            }
-            let (_, seconds) = try timed {
-                do { try solver.train() } catch let error as SolverError {
-                    cell.say("✗ Stopped: \(error). " + (solver.epochHistory.isEmpty ? "No epoch finished, so no checkpoint was written."
-                        : String(format: "The best parameters so far (validation accuracy %.3f) are in %@.", solver.bestValidationAccuracy,
-                                 notebook.failedDirectory.appendingPathComponent("cnn.safetensors").path)))
-                    throw error
-                }
-            }
-            cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], solver.epochHistory.map { e in
-                ["\(e.epoch + done)", String(format: "%.3f", e.loss), String(format: "%.3f", e.trainAccuracy),
-                 String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate), format(seconds: e.seconds)]
-            })
-            cell.say(String(format: "Trained in %@ (%.0f images per second, %.1f ms per step).", format(seconds: seconds),
-                            Double(solver.lossHistory.count * batchSize) / seconds, 1e3 * seconds / Double(max(solver.lossHistory.count, 1))))
-            var trainedModel = solver.model
-            trainedModel.parameters = solver.bestParameters
-            return (trainedModel, solver.epochHistory, solver.lossHistory)
-        } ?? nil
-        guard let trained else { return }
+        guard let trained = try trainingCell(notebook, data, initial) else { return }
         try notebook.cell("The trained net: test accuracy and pictures") { cell in
             if !trained.losses.isEmpty {
                 var losses = LinePlot(title: "Training loss", xLabel: "iteration", yLabel: "minibatch loss")
@@ -168,6 +92,105 @@ extension CNNProgram {
             for (truth, guess) in zip(data.test.labels, predicted) { confusion.add(truth: truth, predicted: guess) }
             try cell.plot(confusion, file: "confusion_matrix.svg", caption: "Counts on the \(predicted.count) test images; the last column is each class's recall.")
             try drawFirstLayer(cell, trained.model.parameters, data)
+        }
+    }
+
+    /// The training cell: a fresh run, or with --resume the run of the last checkpoint with this
+    /// --output, continued where its last finished epoch left it (see ``ResumableCheckpoint``). Nil
+    /// when a stub stopped it.
+    func trainingCell<Model: TrainableModel>(_ notebook: Notebook, _ data: PreparedData, _ initial: Model) throws
+        -> (model: Model, history: [EpochSummary], losses: [Double])? {
+        // Written into the run's working folder, so that it moves into place with the report; a run
+        // stopped part-way leaves it in <output>.failed, where --resume looks first.
+        let checkpoint = notebook.fileURL("cnn.safetensors")
+        let finalCheckpoint = notebook.directory.appendingPathComponent("cnn.safetensors")
+        let previous = [notebook.failedDirectory, notebook.directory].map { $0.appendingPathComponent("cnn.safetensors") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+            .max { (modified($0) ?? .distantPast) < (modified($1) ?? .distantPast) }
+        let schedule = StepDecay(initial: learningRate, factor: learningRateDecay, every: 1)
+        let run = "seed \(options.seed), \(data.train.labels.count) training and \(data.validation.labels.count) validation images, "
+            + "batch size \(batchSize)"
+        return try notebook.cell("Train with the Solver") { cell in
+            var model = initial
+            var restored: ResumableCheckpoint.Restored?
+            if resume {
+                guard let previous else { throw CNNError.noCheckpoint(finalCheckpoint.path) }
+                let saved = try Checkpoint(contentsOf: previous)
+                guard saved.metadata["architecture"] == architectureText else {
+                    throw CNNError.otherArchitecture(path: previous.path, saved: saved.metadata["architecture"] ?? "unknown", wanted: architectureText)
+                }
+                try saved.load(into: &model, source: previous.path)
+                let state = try ResumableCheckpoint.restore(saved, parameters: model.parameters, adam: Adam(), source: previous.path)
+                model.parameters = state.state.parameters
+                restored = state
+                // The resumed run's own checkpoint starts as the one it resumed from.
+                try saved.write(to: checkpoint)
+                let done = state.state.epochsDone
+                var line = String(format: "Resumed from %@: epoch %d done, best validation accuracy %.3f (epoch %d); ", previous.path, done,
+                                  state.state.bestValidationAccuracy, state.state.bestEpoch)
+                line += state.adamRestored ? "Adam's moments restored" : "Adam's moments restart (the checkpoint has no optimizer state)"
+                if let reached = state.learningRate, done > 0, let planned = try? schedule.learningRate(epoch: done - 1), reached != planned {
+                    line += String(format: "; its learning rate had reached %.1e, these flags' schedule gives %.1e there", reached, planned)
+                }
+                cell.say(line + ".")
+                if let saving = saved.metadata["run"], saving != run {
+                    cell.say("✗ The checkpoint's run had \(saving); this one has \(run): it goes on, but not as that run would have.")
+                }
+            }
+            let done = restored?.state.epochsDone ?? 0
+            let sample = min(50, data.train.labels.count)
+            let imageShape = Array(data.train.images.shape.dropFirst())
+            let x = Tensor(reshaping: Matrix(reshaping: data.train.images, rows: data.train.labels.count, cols: imageShape.reduce(1, *)).rows(0 ..< sample),
+                           shape: [sample] + imageShape)
+            var probe = model
+            let first = try probe.loss(x, labels: Array(data.train.labels[0 ..< sample])).loss
+            cell.say(resume
+                ? String(format: "%@: loss %.4f on %d images at the checkpoint.", architectureText, first, sample)
+                : String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
+                         architectureText, first, sample, log(10.0)))
+            guard epochs > done else {
+                cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
+                if let restored { model.parameters = restored.state.bestParameters }
+                return (model, [], [])
+            }
+            var solver = try Solver(model: model, training: data.train, validation: data.validation, updateRule: Adam(), schedule: schedule,
+                                    epochs: epochs, batchSize: batchSize, seed: options.seed &+ 2)
+            if let restored { try solver.resume(from: restored.state) }
+            cell.say("Adam, learning rate \(learningRate) × \(learningRateDecay) per epoch, λ \(reg), \(epochs - done) epoch(s) of "
+                     + "\(solver.iterationsPerEpoch) minibatches of \(batchSize), on \(Parallelism.threadCount) thread(s). "
+                     + "After every epoch the best epoch's parameters, with what --resume needs, are written to \(finalCheckpoint.path).")
+            var progress: ProgressLine?
+            solver.progress = { p in
+                if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch) iteration", total: p.iterationsPerEpoch) }
+                progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
+            }
+            solver.log = { print($0) }
+            let (architecture, normalisation, seed) = (architectureText, data.normalisation, options.seed)
+            solver.epochEnded = { summary, state in
+                try ResumableCheckpoint.make(state, learningRate: summary.learningRate, metadata: [
+                    "architecture": architecture, "seed": "\(seed)", "run": run,
+                    "channel_means;standard_deviations": normalisation,
+                    "note": "CIFAR-10 images (N, 3, 32, 32), each channel c as (x - mean[c]) / std[c]",
+                ]).write(to: checkpoint)
+            }
+            let (_, seconds) = try timed {
+                do { try solver.train() } catch let error as SolverError {
+                    cell.say("✗ Stopped: \(error). " + (solver.epochsDone == 0 ? "No epoch finished, so no checkpoint was written."
+                        : String(format: "The best parameters so far (validation accuracy %.3f) are in %@.", solver.bestValidationAccuracy,
+                                 notebook.failedDirectory.appendingPathComponent("cnn.safetensors").path)))
+                    throw error
+                }
+            }
+            cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], solver.epochHistory.map { e in
+                ["\(e.epoch)", String(format: "%.3f", e.loss), String(format: "%.3f", e.trainAccuracy),
+                 String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate), format(seconds: e.seconds)]
+            })
+            cell.say(String(format: "Trained in %@ (%.0f images per second, %.1f ms per step); the best epoch is %d (validation accuracy %.3f).",
+                            format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds,
+                            1e3 * seconds / Double(max(solver.lossHistory.count, 1)), solver.bestEpoch, solver.bestValidationAccuracy))
+            var trainedModel = solver.model
+            trainedModel.parameters = solver.bestParameters
+            return (trainedModel, solver.epochHistory, solver.lossHistory)
         }
     }
 
@@ -198,6 +221,7 @@ extension CNNProgram {
 enum CNNError: Error, CustomStringConvertible {
     case noCheckpoint(String)
     case otherArchitecture(path: String, saved: String, wanted: String)
+    case badState(path: String, reason: String)
 
     var description: String {
         switch self {
@@ -205,6 +229,8 @@ enum CNNError: Error, CustomStringConvertible {
         case let .otherArchitecture(path, saved, wanted):
             return "--resume: \(path) holds a net of another architecture (\(saved)), not \(wanted); resume with the same --architecture "
                 + "(or --filters, --filter-size, --hidden-size), or use another --output"
+        case let .badState(path, reason):
+            return "--resume: the training state in \(path) does not fit the net: \(reason); start afresh with another --output"
         }
     }
 }

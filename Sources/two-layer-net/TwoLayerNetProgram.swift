@@ -121,15 +121,23 @@ struct TwoLayerNetProgram: ParsableCommand {
     func run() throws {
         let notebook = try Notebook(title: "Chapter 4 · a two-layer neural network", program: "two-layer-net", track: workbookTrack,
                                     options: options, chapterTests: "NeuralNetworkTests", preset: quick ? "quick" : nil)
-        guard let data = try loadData(notebook) else { return try notebook.finish() }
-        try sanityChecks(notebook, data)
-        let trained = try trainDefault(notebook, data)
-        try learningRatePicture(notebook, data)
-        let searched = try search(notebook, data)
-        try testBest(notebook, data, trained: trained, searched: searched)
-        try compareUpdateRules(notebook, data)
-        try initializationExperiment(notebook)
-        try notebook.finish()
+        do {
+            guard let data = try loadData(notebook) else { return try notebook.finish() }
+            try sanityChecks(notebook, data)
+            let trained = try trainDefault(notebook, data)
+            try learningRatePicture(notebook, data)
+            let searched = try search(notebook, data)
+            try testBest(notebook, data, trained: trained, searched: searched)
+            try compareUpdateRules(notebook, data)
+            try initializationExperiment(notebook)
+            try notebook.finish()
+        } catch {
+            // A run that stopped after writing its checkpoint ends by naming where it is kept.
+            notebook.stop(reason: "\(error)")
+            let kept = notebook.failedDirectory.appendingPathComponent(Self.checkpointName)
+            guard FileManager.default.fileExists(atPath: kept.path) else { throw error }
+            throw StoppedWithCheckpoint(error: error, checkpoint: kept)
+        }
     }
 
     // MARK: Settings
@@ -148,6 +156,26 @@ struct TwoLayerNetProgram: ParsableCommand {
 
     /// The checkpoint's file name; it is written into the run's folder (`Notebook.fileURL`).
     static let checkpointName = "two_layer_net.safetensors"
+
+    /// A warning when the checkpoint at `path`, with `metadata`, may have been trained on this run's
+    /// validation images (CIFAR-10 training records `train ..< train + validation` of ``splitCounts``),
+    /// so that its validation accuracy here would be partly a training accuracy; nil when it cannot
+    /// have been. The checkpoint's "training_records" ("0..<49000") says which records it was trained
+    /// on; a checkpoint without it is suspect only with --quick, whose validation images lie among a
+    /// default run's training images. The test images (test records) are never trained on.
+    func trainedOnValidationImages(_ metadata: [String: String], path: String) -> String? {
+        let validation = splitCounts.train ..< splitCounts.train + splitCounts.validation
+        let these = "this run's \(validation.count) validation images (training records \(validation.lowerBound) ..< \(validation.upperBound))"
+        let bounds = metadata["training_records"]?.components(separatedBy: "..<").compactMap { Int($0) } ?? []
+        if bounds.count == 2, bounds[0] <= bounds[1] {
+            guard (bounds[0] ..< bounds[1]).overlaps(validation) else { return nil }
+            return "⚠ \(path) was trained on CIFAR-10 training records \(bounds[0]) ..< \(bounds[1]), which include \(these): "
+                + "its validation accuracy here is partly a training accuracy. Its test accuracy is still on images it never saw."
+        }
+        guard quick else { return nil }
+        return "⚠ \(path) does not say which images it was trained on; if by a default run (training records 0 ..< 49000), "
+            + "those include \(these), and its validation accuracy here is partly a training accuracy."
+    }
 
     /// A fresh net of the given size, seeded from --seed.
     func makeNet(hiddenSize: Int, weightScale: Double, reg: Double, seed: UInt64) throws -> TwoLayerNet {
@@ -218,9 +246,11 @@ struct TwoLayerNetProgram: ParsableCommand {
         try notebook.cell("Training with the Solver") { cell -> TrainedNet? in
             var net = try makeNet(hiddenSize: hiddenSize, weightScale: weightScale, reg: reg, seed: options.seed &+ 4)
             if let load {
-                try Checkpoint(contentsOf: URL(fileURLWithPath: load)).load(into: &net, source: load)
+                let saved = try Checkpoint(contentsOf: URL(fileURLWithPath: load))
+                try saved.load(into: &net, source: load)
                 let accuracy = try Training.accuracy(of: net, images: data.validation.images, labels: data.validation.labels)
                 cell.say(String(format: "Loaded %@: validation accuracy %.3f.", load, accuracy))
+                if let warning = trainedOnValidationImages(saved.metadata, path: load) { cell.say(warning) }
                 if epochs == 0 {
                     return TrainedNet(net: net, validationAccuracy: accuracy, setting: "loaded from \(load)")
                 }
@@ -237,13 +267,14 @@ struct TwoLayerNetProgram: ParsableCommand {
                 progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
             }
             solver.log = { print($0) }
-            let checkpoint = notebook.fileURL(Self.checkpointName), seed = options.seed
+            let checkpoint = notebook.fileURL(Self.checkpointName), seed = options.seed, trainingRecords = "0..<\(data.train.count)"
             let normalisation = NormalizedSplit.normalisationMetadata(means: data.channelMeans, deviations: data.channelDeviations)
             solver.newBest = { summary, parameters in
                 try Checkpoint(tensors: parameters, metadata: [
                     "channel_means;standard_deviations": normalisation,
                     "model": "TwoLayerNet", "hidden_size": "\(hiddenSize)", "epoch": "\(summary.epoch)",
                     "validation_accuracy": String(format: "%.4f", summary.validationAccuracy), "seed": "\(seed)",
+                    "training_records": trainingRecords,
                     "note": "CIFAR-10 images as rows of 3,072 (C, H, W) values 0-255, each channel c as (x - mean[c]) / std[c]; scores = relu(x W1 + b1) W2 + b2",
                 ]).write(to: checkpoint)
             }
@@ -399,7 +430,8 @@ struct TwoLayerNetProgram: ParsableCommand {
             cell.say("The net is chosen by its validation accuracy; its test accuracy (\(data.test.count) images) estimates how it does on new images. The course asks for more than 0.48 on validation.")
             if chosen.0 == "the search" {
                 let url = notebook.fileURL("search_best.safetensors")
-                try Checkpoint(tensors: chosen.1.net.parameters, metadata: ["model": "TwoLayerNet", "setting": chosen.1.setting]).write(to: url)
+                try Checkpoint(tensors: chosen.1.net.parameters, metadata: ["model": "TwoLayerNet", "setting": chosen.1.setting,
+                                                                            "training_records": "0..<\(data.train.count)"]).write(to: url)
                 cell.say("The search's best net is written to \(notebook.directory.appendingPathComponent(url.lastPathComponent).path).")
             }
         }
@@ -546,6 +578,14 @@ enum UpdateRuleKind: String, ExpressibleByArgument, CaseIterable {
         case .rmsprop, .adam: return 1e-3
         }
     }
+}
+
+/// A run that stopped (an error, a diverged loss) after writing its checkpoint: the error, then where
+/// the checkpoint is kept, as the run's last line.
+struct StoppedWithCheckpoint: Error, CustomStringConvertible {
+    let error: Error
+    let checkpoint: URL
+    var description: String { "\(error)\nThe best checkpoint so far is kept in \(checkpoint.path)." }
 }
 
 /// Learning rates and strengths, short: 0.001, 2.5e-05.

@@ -123,6 +123,31 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(model.parameters, fits.tensors)
     }
 
+    func testATrainingRunsStateIsAcceptedButNotLoaded() throws {
+        var model = SoftmaxRegression(features: 3, classes: 2)
+        let parameters = ["W": Tensor(shape: [3, 2], [1, 2, 3, 4, 5, 6]), "b": Tensor(shape: [1, 2], [7, 8])]
+        var withState = Checkpoint(tensors: parameters, metadata: ["adam.t.W": "12"])
+        withState.tensors["adam.m.W"] = Tensor(shape: [3, 2], repeating: 0.5)
+        withState.tensors["adam.v.b"] = Tensor(shape: [1, 2], repeating: 0.25)
+        withState.tensors["last.W"] = Tensor(shape: [3, 2], repeating: 9)
+        try withState.load(into: &model, source: "w")
+        XCTAssertEqual(model.parameters, parameters, "the parameters, not the state")
+        XCTAssertEqual(withState.tensors(prefixed: "adam.m."), ["W": Tensor(shape: [3, 2], repeating: 0.5)])
+        XCTAssertEqual(withState.tensors(prefixed: "last.").keys.sorted(), ["W"])
+        XCTAssertEqual(withState.tensors(prefixed: "adam.").keys.sorted(), ["m.W", "v.b"])
+        // The state of a parameter this net does not have is another architecture's.
+        var foreign = withState
+        foreign.tensors["adam.m.W2"] = Tensor(shape: [1])
+        XCTAssertThrowsError(try foreign.load(into: &model, source: "w")) { error in
+            XCTAssertEqual("\(error)", "the checkpoint w does not fit the net: it has adam.m.W2, which the net does not (the net has W, b)")
+        }
+        for name in [".W", "adamW", "W."] {
+            var odd = withState
+            odd.tensors[name] = Tensor(shape: [1])
+            XCTAssertThrowsError(try odd.load(into: &model, source: "w"), name)
+        }
+    }
+
     func testAnUnwritablePathIsNamed() {
         XCTAssertThrowsError(try Checkpoint(tensors: [:]).write(to: URL(fileURLWithPath: "/proc/w.safetensors"))) { error in
             guard case .unwritable(path: "/proc/w.safetensors", _)? = error as? CheckpointError else { return XCTFail("\(error)") }
