@@ -200,7 +200,8 @@ func usesDirectKernels(_ g: ConvolutionGeometry) -> Bool {
 }
 
 /// One image zero-padded the way the direct kernels read it: each row padded to the kernels' width
-/// (8 V + 7 ⌈WW / 7⌉ − 1 entries at least, V = ⌈W' / 8⌉), with the padding's rows above and below.
+/// (8 V + 7 ⌈WW / 7⌉ + 1 entries at least, V = ⌈W' / 8⌉) rounded up to whole cache lines, with the
+/// padding's rows above and below.
 struct PaddedImageLayout {
     let rows: Int, rowStride: Int, vectorsPerRow: Int
     var channelStride: Int { rows * rowStride }
@@ -209,7 +210,8 @@ struct PaddedImageLayout {
     init(_ g: ConvolutionGeometry) {
         vectorsPerRow = (g.outputWidth + 7) / 8
         rows = g.height + 2 * g.padding
-        rowStride = Swift.max(g.width + 2 * g.padding, 8 * vectorsPerRow + 7 * ((g.filterWidth + 6) / 7) - 1)
+        let widest = Swift.max(g.width + 2 * g.padding, 8 * vectorsPerRow + 7 * ((g.filterWidth + 6) / 7) + 1)
+        rowStride = (widest + 7) / 8 * 8
         (channels, height, width, padding) = (g.channels, g.height, g.width, g.padding)
     }
 
@@ -247,7 +249,8 @@ private func directForward(images: UnsafePointer<Double>, n: Int, filters: Unsaf
             }
         }
         inChunks(n, workEach: f * positions * k) { chunk in
-            ScratchBuffers.shared.withBuffer(count: layout.count) { padded in
+            ScratchBuffers.shared.withBuffer(count: layout.count + 8) { buffer in
+                let padded = alignedToCacheLine(buffer)
                 for image in chunk {
                     layout.pad(images + image * imageSize, into: padded)
                     for tile in 0 ..< tiles {
@@ -267,13 +270,18 @@ private func directForward(images: UnsafePointer<Double>, n: Int, filters: Unsaf
 
 /// dW of one image by the direct kernel, into `partial` (F, C · HH · WW); the upstream maps are
 /// copied into rows of whole vectors first when W' is not a multiple of 8.
+///
+/// (A kernel with the filters along the vector lanes instead, which reads the image as broadcasts and
+/// adds up no lanes, was tried: turning the upstream maps position by position and dWᵀ back cost more
+/// than it saved, 7.9 ms against 6.7 ms for a batch of 50 on two threads.)
 private func directFilterGradient(image: UnsafePointer<Double>, upstream: UnsafePointer<Double>, f: Int,
                                   _ g: ConvolutionGeometry, into partial: UnsafeMutablePointer<Double>) {
     #if arch(x86_64)
     let (k, layout) = (g.windowSize, PaddedImageLayout(g))
     let (ho, wo, vectors) = (g.outputHeight, g.outputWidth, layout.vectorsPerRow)
     let upstreamRow = 8 * vectors
-    ScratchBuffers.shared.withBuffer(count: layout.count + (wo == upstreamRow ? 0 : f * ho * upstreamRow)) { scratch in
+    ScratchBuffers.shared.withBuffer(count: layout.count + (wo == upstreamRow ? 0 : f * ho * upstreamRow) + 8) { buffer in
+        let scratch = alignedToCacheLine(buffer)
         layout.pad(image, into: scratch)
         var maps = upstream
         if wo != upstreamRow {
@@ -310,4 +318,9 @@ private func laneSum(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
         i += 1
     }
     return total
+}
+
+/// The first address at or after `p` on a 64-byte boundary (at most 7 entries on).
+func alignedToCacheLine(_ p: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
+    UnsafeMutablePointer(bitPattern: (UInt(bitPattern: p) + 63) & ~63)!
 }

@@ -142,7 +142,6 @@ struct CNNProgram: ParsableCommand {
     func run() throws {
         let notebook = try Notebook(title: "Chapter 6 · convolutional networks", program: "cnn", track: workbookTrack,
                                     options: options, chapterTests: "ConvolutionalNetworkTests")
-        CNNProgram.keepFreedMemory()
         try bookkeeping(notebook)
         let cifar = try loadData(notebook)!
         try compareLayers(notebook, images: cifar.train.images)

@@ -24,23 +24,6 @@ extension CNNProgram {
     /// The architecture trained: the three-layer convnet's, or --architecture's.
     var architectureText: String { architecture ?? "conv\(filters)k\(filterSize)-relu-pool-fc\(hiddenSize)-relu" }
 
-    /// Keeps freed memory in the process: a training step frees and allocates the same tens of
-    /// megabytes every time (the layers' outputs and caches, Adam's temporaries), and glibc would hand
-    /// each block over 128 kB back to the system and page it in again on the next step. This raises
-    /// glibc's mmap threshold to its maximum (32 MB on 64-bit systems) and its trim threshold to 1 GB,
-    /// with `mallopt` (looked up at run time: Swift's Glibc module does not import malloc.h). Linux only;
-    /// elsewhere, or if the symbol is missing, the allocator's defaults stay.
-    static func keepFreedMemory() {
-        #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)       // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD in malloc.h
-        _ = mallopt(mmapThreshold, 32 << 20)
-        _ = mallopt(trimThreshold, 1 << 30)
-        #endif
-    }
-
     func loadSplit(_ notebook: Notebook) throws -> PreparedData? {
         try notebook.cell("Load CIFAR-10, split it and normalise each channel") { cell in
             let split = try cell.loadNormalizedSplit(from: dataset.directory, trainCount: trainCount, validationCount: validationCount,
