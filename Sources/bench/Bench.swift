@@ -9,7 +9,7 @@ import LinearAlgebra
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Swift against NumPy (OpenBLAS) on the workbook's heavy workloads.",
+        abstract: "Swift against NumPy (OpenBLAS), and PyTorch on the CPU when it is installed, on the workbook's heavy workloads.",
         discussion: "Build in release mode: swift run -c release bench [--quick] [--only gemm] ...")
 
     @Flag(help: "Fewer runs and GEMM sizes up to 1,024: a first look in about a minute.")
@@ -104,6 +104,7 @@ struct Bench: ParsableCommand {
         var sink = 0.0
         var blas: (String, String, String)?
         var torchBuild: TorchReport?
+        var torchThreads: Set<String> = []    // "asked→used" where torch did not take the row's count
         for workload in workloads {
             let run = workload.prepare()
             for threads in threadCounts {
@@ -126,6 +127,7 @@ struct Bench: ParsableCommand {
                                                        threads: threads, repeats: repeats, minimumSeconds: minimumSeconds,
                                                        as: TorchReport.self)
                         torchBuild = report
+                        if report.threads != threads { torchThreads.insert("\(threads)→\(report.threads)") }
                         return Timing(seconds: report.times)
                     }
                     let torchTiming = withTorch ? try timeTorch("float64") : nil
@@ -158,7 +160,8 @@ struct Bench: ParsableCommand {
         if let build = torchBuild {
             print("""
                 torch \(build.torch), a reference only: BLAS \(build.blas), oneDNN \(build.onednn), ATen's CPU \
-                capability \(build.capability); torch.set_num_threads(the row's threads); fp64 unless the column says fp32\
+                capability \(build.capability); torch.set_num_threads(the row's threads)\
+                \(torchThreads.isEmpty ? "" : " (but torch used other counts: \(torchThreads.sorted().joined(separator: ", ")))"); fp64 unless the column says fp32\
                 \(withTorchFloat32 ? " (single precision, for reference: the workbook computes in fp64)" : ""); \
                 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment as from NumPy's
                 """)
