@@ -158,6 +158,7 @@ struct Bench: ParsableCommand {
                   + (removed.isEmpty ? "" : " (this shell's \(removed.joined(separator: " and ")) removed for NumPy)"))
         }
         if let build = torchBuild {
+            if blas == nil { print("") }
             print("""
                 torch \(build.torch), a reference only: BLAS \(build.blas), oneDNN \(build.onednn), ATen's CPU \
                 capability \(build.capability); torch.set_num_threads(the row's threads)\
