@@ -4,11 +4,12 @@ import LinearAlgebra
 
 /// Times the workbook's heavy workloads in Swift and, when python3 with numpy is here, the same
 /// workloads in NumPy in the same run, and prints a Markdown table with the ratio numpy / Swift
-/// (above 1: Swift is faster). See Sources/bench/README.md.
+/// (above 1: Swift is faster). When torch is installed too, PyTorch on the CPU adds reference columns
+/// (fp64, and fp32 for the convnet step), the ratio torch / Swift beside them. See Sources/bench/README.md.
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Swift against NumPy (OpenBLAS) on the workbook's heavy workloads.",
+        abstract: "Swift against NumPy (OpenBLAS), and PyTorch on the CPU when it is installed, on the workbook's heavy workloads.",
         discussion: "Build in release mode: swift run -c release bench [--quick] [--only gemm] ...")
 
     @Flag(help: "Fewer runs and GEMM sizes up to 1,024: a first look in about a minute.")
@@ -42,6 +43,12 @@ struct Bench: ParsableCommand {
     @Option(help: "The NumPy reference script.")
     var numpyScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("numpy_bench.py").path
 
+    @Flag(name: .customLong("no-torch"), help: "Leave out the PyTorch reference columns even when torch is installed.")
+    var noTorch = false
+
+    @Option(help: "The PyTorch reference script (used when python3 imports torch).")
+    var torchScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("torch_bench.py").path
+
     mutating func run() throws {
         let repeats = self.repeats ?? (quick ? 3 : 7)
         let minimumSeconds = quick ? 0.02 : 0.05
@@ -67,35 +74,64 @@ struct Bench: ParsableCommand {
             }
         }
 
-        let numpy = NumPyRunner(script: URL(fileURLWithPath: numpyScript))
-        let numpyMissing = noNumPy ? "not run (--no-numpy)" : numpy.availability()
+        let numpy = ReferenceRunner(script: URL(fileURLWithPath: numpyScript), module: "numpy", skipFlag: "--no-numpy")
+        let numpyMissing = noNumPy ? "not run (--no-numpy)" : numpy.availability().map { reason, missing in
+            missing ? "\(reason) (pip install numpy to compare)" : "\(reason) (pass --numpy-script PATH)"
+        }
+        // PyTorch is a reference only, never a dependency: without it the table is the one above and a
+        // line says how to add the columns.
+        let torch = ReferenceRunner(script: URL(fileURLWithPath: torchScript), module: "torch", skipFlag: "--no-torch")
+        let torchMissing = noTorch ? nil : torch.availability()
+        let withTorch = !noTorch && torchMissing == nil
+        let withTorchFloat32 = withTorch && workloads.contains { $0.torchFloat32 }
         print("Machine: \(machineDescription())\(loadAverage().map { String(format: "; load average %.2f at the start", $0) } ?? "")")
         print("""
             Runs: \(repeats) timed after one warm-up (a warm-up over 5 s counts as the first timed run); \
             times are medians (fastest–slowest) per run\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
             """)
+        if let (reason, missing) = torchMissing {
+            print(missing
+                  ? "PyTorch not found (\(reason)): no torch reference columns. They are optional; to add them: pip install torch --index-url https://download.pytorch.org/whl/cpu (see Sources/bench/README.md)."
+                  : "PyTorch left out: \(reason); pass --torch-script PATH, or --no-torch to silence this.")
+        }
         print("")
-        print("| workload | threads | Swift kernel | Swift | numpy | numpy / Swift | Swift GFLOP/s | numpy GFLOP/s |")
-        print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+        var columns = ["workload", "threads", "Swift kernel", "Swift", "numpy", "numpy / Swift"]
+        if withTorch { columns += ["torch fp64", "torch fp64 / Swift"] }
+        if withTorchFloat32 { columns += ["torch fp32 (reference)", "torch fp32 / Swift"] }
+        columns += ["Swift GFLOP/s", "numpy GFLOP/s"] + (withTorch ? ["torch GFLOP/s"] : [])
+        print("| " + columns.joined(separator: " | ") + " |")
+        print("| " + columns.map { ["workload", "Swift kernel"].contains($0) ? "---" : "---:" }.joined(separator: " | ") + " |")
         var sink = 0.0
         var blas: (String, String, String)?
+        var torchBuild: TorchReport?
+        var torchThreads: Set<String> = []    // "asked→used" where torch did not take the row's count
         for workload in workloads {
             let run = workload.prepare()
             for threads in threadCounts {
                 for kernel in kernels {
                     Parallelism.threadCount = threads
                     SIMDKernel.active = kernel
-                    // Half the Swift runs before NumPy's and half after, so that a change of load on the
-                    // machine meets both sides alike.
+                    // Half the Swift runs before the references' and half after, so that a change of load
+                    // on the machine meets every side alike.
                     var stopwatch = Stopwatch(minimumSeconds: minimumSeconds, run)
                     stopwatch.time(until: (repeats + 1) / 2)
                     var numpyTiming: Timing?
                     if numpyMissing == nil {
                         let report = try numpy.measure(workload.numpyArguments, threads: threads, repeats: repeats,
-                                                       minimumSeconds: minimumSeconds)
+                                                       minimumSeconds: minimumSeconds, as: NumPyReport.self)
                         numpyTiming = Timing(seconds: report.times)
                         blas = (report.numpy, report.blas, report.core)
                     }
+                    func timeTorch(_ dtype: String) throws -> Timing {
+                        let report = try torch.measure(workload.numpyArguments + ["--dtype", dtype, "--threads", "\(threads)"],
+                                                       threads: threads, repeats: repeats, minimumSeconds: minimumSeconds,
+                                                       as: TorchReport.self)
+                        torchBuild = report
+                        if report.threads != threads { torchThreads.insert("\(threads)→\(report.threads)") }
+                        return Timing(seconds: report.times)
+                    }
+                    let torchTiming = withTorch ? try timeTorch("float64") : nil
+                    let torchFloat32Timing = withTorch && workload.torchFloat32 ? try timeTorch("float32") : nil
                     stopwatch.time(until: repeats)
                     sink += stopwatch.sink
                     let swift = stopwatch.timing
@@ -103,19 +139,33 @@ struct Bench: ParsableCommand {
                         guard let timing, let flops = workload.flops else { return "" }
                         return String(format: "%.1f", flops / timing.median / 1e9)
                     }
-                    let ratio = numpyTiming.map { String(format: "%.2f", $0.median / swift.median) } ?? ""
-                    print("| \(workload.name) | \(threads) | \(kernel) | \(swift.summary) | \(numpyTiming?.summary ?? "") | \(ratio) | \(rate(swift)) | \(rate(numpyTiming)) |")
+                    func ratio(_ timing: Timing?) -> String { timing.map { String(format: "%.2f", $0.median / swift.median) } ?? "" }
+                    var cells = [workload.name, "\(threads)", "\(kernel)", swift.summary, numpyTiming?.summary ?? "", ratio(numpyTiming)]
+                    if withTorch { cells += [torchTiming?.summary ?? "", ratio(torchTiming)] }
+                    if withTorchFloat32 { cells += [torchFloat32Timing?.summary ?? "", ratio(torchFloat32Timing)] }
+                    cells += [rate(swift), rate(numpyTiming)] + (withTorch ? [rate(torchTiming)] : [])
+                    print("| " + cells.joined(separator: " | ") + " |")
                     fflush(stdout)
                 }
             }
         }
         if let (version, config, core) = blas {
-            let removed = NumPyRunner.removedVariables.compactMap { name in
+            let removed = ReferenceRunner.removedVariables.compactMap { name in
                 ProcessInfo.processInfo.environment[name].map { "\(name)=\($0)" }
             }
             print("")
             print("numpy \(version), \(config); OpenBLAS kernel in use: \(core), its own choice for this CPU"
                   + (removed.isEmpty ? "" : " (this shell's \(removed.joined(separator: " and ")) removed for NumPy)"))
+        }
+        if let build = torchBuild {
+            if blas == nil { print("") }
+            print("""
+                torch \(build.torch), a reference only: BLAS \(build.blas), oneDNN \(build.onednn), ATen's CPU \
+                capability \(build.capability); torch.set_num_threads(the row's threads)\
+                \(torchThreads.isEmpty ? "" : " (but torch used other counts: \(torchThreads.sorted().joined(separator: ", ")))"); fp64 unless the column says fp32\
+                \(withTorchFloat32 ? " (single precision, for reference: the workbook computes in fp64)" : ""); \
+                OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment as from NumPy's
+                """)
         }
         if let load = loadAverage() {
             print(String(format: "Load average %.2f at the end, on %d cores; bench accounts for up to its thread count, and more means other programs ran too.",

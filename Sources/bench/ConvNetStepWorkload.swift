@@ -10,7 +10,7 @@ extension Workload {
     /// buffers, pooling by reshape); ReLU, affine and softmax as the reference solutions write them.
     /// `numpy_bench.py convnetstep` is the same step in NumPy (strided-slice im2col, the fastest way there).
     static let convNetStep = Workload(name: "convnet step 50x3x32x32, 32 7x7, 100 hidden, Adam", numpyArguments: ["convnetstep"],
-                                      flops: nil) {
+                                      flops: nil, torchFloat32: true) {
         let (n, f, k, hidden, classes, reg, lr) = (50, 32, 7, 100, 10, 1e-3, 1e-3)
         var rng = SeededGenerator(seed: 7)
         let x = Tensor.gaussian([n, 3, 32, 32], using: &rng)

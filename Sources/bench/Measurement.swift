@@ -59,40 +59,52 @@ struct Stopwatch {
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 }
 
-/// Runs `numpy_bench.py` with python3, one process per workload and thread count.
-struct NumPyRunner {
+/// Runs a Python reference script (`numpy_bench.py`, `torch_bench.py`) with python3, one process per
+/// workload and thread count (and, for PyTorch, precision), and reads the JSON object it prints last.
+struct ReferenceRunner {
     let script: URL
+    /// The module the script imports, whose absence leaves its columns out.
+    let module: String
+    /// The flag that leaves this reference out, for the error message of a failed run.
+    let skipFlag: String
 
-    /// Variables of this process's environment that the NumPy process does not inherit.
+    /// Variables of this process's environment that the reference processes do not inherit.
     static let removedVariables = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
 
-    /// What the script reports besides the times.
-    struct Report: Decodable {
-        let times: [Double]
-        let numpy: String
-        let blas: String
-        let core: String
-    }
-
-    /// Whether python3 runs here and imports numpy; the reason when not.
-    func availability() -> String? {
+    /// Whether the script is there and python3 runs and imports `module`; nil when it does, and when
+    /// not, the reason (`missing`: python3 ran and said the module is not installed).
+    func availability() -> (reason: String, missing: Bool)? {
         guard FileManager.default.fileExists(atPath: script.path) else {
-            return "the script \(script.path) is missing (pass --numpy-script PATH)"
+            return ("the script \(script.path) is missing", false)
         }
-        guard let result = try? run(["-c", "import numpy"], threads: 1), result.status == 0 else {
-            return "python3 with numpy is not available (pip install numpy to compare)"
+        guard let result = try? run(["-c", "import \(module)"], threads: 1) else {
+            return ("python3 does not run", true)
+        }
+        if result.status == 127 { return ("python3 is not on the PATH", true) }   // env's "command not found"
+        guard result.status == 0 else {
+            let lastLine = result.output.split(separator: "\n").last.map(String.init) ?? ""
+            let missing = lastLine.contains("ModuleNotFoundError") || lastLine.contains("No module named")
+            return (missing ? "python3 has no \(module)" : "python3 cannot import \(module) (\(lastLine))", missing)
         }
         return nil
     }
 
-    /// Times one workload in NumPy with OpenBLAS limited to `threads` threads.
-    func measure(_ arguments: [String], threads: Int, repeats: Int, minimumSeconds: Double) throws -> Report {
+    /// Times one workload with the script's libraries limited to `threads` threads.
+    func measure<Report: Decodable>(_ arguments: [String], threads: Int, repeats: Int, minimumSeconds: Double,
+                                    as _: Report.Type = Report.self) throws -> Report {
         let result = try run([script.path] + arguments + ["--repeats", "\(repeats)", "--min-seconds", "\(minimumSeconds)"],
                              threads: threads)
-        guard result.status == 0 else {
-            throw BenchError.numpyFailed(arguments.joined(separator: " "), result.output)
+        let name = script.lastPathComponent, command = arguments.joined(separator: " ")
+        // The report is the last line; a library may have warned on standard error before it.
+        guard result.status == 0,
+              let json = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+            throw BenchError.referenceFailed(name, command, skipFlag, result.output)
         }
-        return try JSONDecoder().decode(Report.self, from: Data(result.output.utf8))
+        do {
+            return try JSONDecoder().decode(Report.self, from: Data(json.utf8))
+        } catch {
+            throw BenchError.referenceFailed(name, command, skipFlag, result.output)
+        }
     }
 
     private func run(_ arguments: [String], threads: Int) throws -> (status: Int32, output: String) {
@@ -101,10 +113,10 @@ struct NumPyRunner {
         process.arguments = ["python3"] + arguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[name] = "\(threads)" }
-        // NumPy as a student has it: OpenBLAS picks its kernel for this CPU itself. Some machines set
-        // these two to work around their own set-up (forcing the AVX2 kernels); they are removed for
-        // the NumPy process only.
-        for name in NumPyRunner.removedVariables { environment[name] = nil }
+        // The libraries as a student has them: OpenBLAS picks its kernel for this CPU itself. Some
+        // machines set these two to work around their own set-up (forcing the AVX2 kernels); they are
+        // removed for the reference processes only.
+        for name in ReferenceRunner.removedVariables { environment[name] = nil }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -120,13 +132,34 @@ struct NumPyRunner {
     }
 }
 
+/// What `numpy_bench.py` reports besides the times.
+struct NumPyReport: Decodable {
+    let times: [Double]
+    let numpy: String
+    let blas: String
+    let core: String
+}
+
+/// What `torch_bench.py` reports besides the times.
+struct TorchReport: Decodable {
+    let times: [Double]
+    let torch: String
+    let dtype: String
+    /// `torch.get_num_threads()` after the script set it: the row's thread count.
+    let threads: Int
+    /// `torch.backends.cpu.get_cpu_capability()`: the widest vectors ATen's own kernels use (`AVX512`).
+    let capability: String
+    let blas: String
+    let onednn: String
+}
+
 enum BenchError: Error, CustomStringConvertible {
-    case numpyFailed(String, String)
+    case referenceFailed(String, String, String, String)
 
     var description: String {
         switch self {
-        case let .numpyFailed(workload, output):
-            return "numpy_bench.py \(workload) failed (run it by hand to see why, or pass --no-numpy):\n\(output)"
+        case let .referenceFailed(script, workload, skipFlag, output):
+            return "\(script) \(workload) failed (run it by hand to see why, or pass \(skipFlag)):\n\(output)"
         }
     }
 }

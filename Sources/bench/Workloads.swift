@@ -6,10 +6,13 @@ import LinearAlgebra
 struct Workload {
     /// What the table calls it, e.g. `GEMM n=512`.
     let name: String
-    /// The arguments that select the same workload in `numpy_bench.py`.
+    /// The arguments that select the same workload in `numpy_bench.py` and `torch_bench.py`.
     let numpyArguments: [String]
     /// Floating-point operations per run, when the count is meaningful (GEMM: 2 n^3).
     let flops: Double?
+    /// Whether `torch_bench.py` also times this workload in fp32, as a reference beside its fp64 column
+    /// (the `numpyArguments` select the same workload there).
+    var torchFloat32 = false
     /// Builds the data (seeded) and returns one run, which returns a number derived from its result.
     let prepare: () -> () -> Double
 

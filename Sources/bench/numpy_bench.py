@@ -192,6 +192,10 @@ def solverepoch(rng, _):
         train_accuracy = (predict(p, x[sample]) == y[sample]).mean()
         val_accuracy = (predict(p, x_val) == y_val).mean()
         return loss, train_accuracy, val_accuracy
+
+    return run
+
+
 def convnetstep(rng, _):
     """One training step of the three-layer convnet (ConvNetStepWorkload.swift): 50 images (3, 32, 32);
     conv 32 filters 7 x 7, stride 1, padding 3 (strided-slice im2col) - ReLU - 2 x 2 max pool (a reshape) -
