@@ -178,8 +178,8 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["numpy_bench.py", "README.md"],
+            dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", "CAllocator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["numpy_bench.py", "torch_bench.py", "README.md"],
             swiftSettings: numericSettings),
         // check-api's comparison of the tracks' files.
         .testTarget(name: "InstructorTests", dependencies: ["instructor"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CAllocator
 import LinearAlgebra
 
 /// Times the workbook's heavy workloads in Swift and, when python3 with numpy is here, the same
@@ -50,6 +51,9 @@ struct Bench: ParsableCommand {
     var torchScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("torch_bench.py").path
 
     mutating func run() throws {
+        // As the chapter programs do (ChapterSupport's keepFreedMemoryForReuse): freed blocks of up to
+        // 32 MB stay in the process, so a workload's repeats do not page their temporaries in afresh.
+        _ = workbook_keep_freed_memory()
         let repeats = self.repeats ?? (quick ? 3 : 7)
         let minimumSeconds = quick ? 0.02 : 0.05
         let sizes = self.sizes.isEmpty ? (quick ? [256, 512, 1024] : [256, 512, 1024, 2048]) : self.sizes
