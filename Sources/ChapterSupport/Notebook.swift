@@ -43,6 +43,11 @@ public final class Notebook {
     private var state = State.running
     /// True while ``stop(reason:)`` writes the last report into the working folder.
     private var stopping = false
+    /// The last line a stopped run printed (where its partial report and its own files are), nil
+    /// while it runs or once it has finished.
+    public private(set) var stopMessage: String?
+    /// The names handed out by ``fileURL(_:)`` (checkpoints, weights), which a stopped run's last line names.
+    private var ownFiles: [String] = []
     /// Guards the report, the state and the folders against the interrupt handler's thread.
     fileprivate let lock = NSRecursiveLock()
 
@@ -185,12 +190,18 @@ public final class Notebook {
             state = .stopped
             let kept = FileManager.default.fileExists(atPath: directory.path)
                 ? "\(directory.path) still holds the last complete run" : "no complete run is in \(directory.path)"
+            var folder = failedDirectory
             do {
                 try Notebook.moveIntoPlace(workingDirectory, failedDirectory)
-                print("\nThe run stopped; its partial report is \(failedDirectory.appendingPathComponent("report.md").path) (\(kept)).")
             } catch {
-                print("\nThe run stopped; its partial report is \(workingDirectory.appendingPathComponent("report.md").path) (\(kept)).")
+                folder = workingDirectory
             }
+            // A checkpoint written before the stop is kept with the partial report: say so, since a
+            // later run (--resume, --load) starts from it.
+            let written = ownFiles.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+            let with = written.isEmpty ? "" : "; kept with it: " + written.map { folder.appendingPathComponent($0).path }.joined(separator: ", ")
+            stopMessage = "The run stopped; its partial report is \(folder.appendingPathComponent("report.md").path) (\(kept))\(with)."
+            print("\n" + stopMessage!)
             fflush(stdout)
         }
     }
@@ -213,7 +224,10 @@ public final class Notebook {
     /// Where a program writes a file of its own (a checkpoint, trained weights) so that it moves into
     /// place with the report: in the working folder while the run lasts. Say its final path
     /// (``directory`` + `name`) to the user.
-    public func fileURL(_ name: String) -> URL { workingDirectory.appendingPathComponent(name) }
+    public func fileURL(_ name: String) -> URL {
+        lock.withLock { if !ownFiles.contains(name) { ownFiles.append(name) } }
+        return workingDirectory.appendingPathComponent(name)
+    }
 
     /// Where a picture is written while the run lasts, and the path it will have once the run is in place.
     fileprivate func file(_ name: String) -> (writing: URL, final: URL) {

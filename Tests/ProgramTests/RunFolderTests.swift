@@ -65,6 +65,19 @@ final class RunFolderTests: XCTestCase {
                        ["knn", "knn.failed"], "no working folder is left behind")
     }
 
+    func testAStoppedRunsLastLineNamesTheFilesItKeeps() throws {
+        let run = try notebook("A run with a checkpoint")
+        try run.cell("Train") { _ in
+            try Data([1, 2, 3]).write(to: run.fileURL("net.safetensors"))
+            _ = run.fileURL("weights.safetensors")           // asked for, never written: not named
+        }
+        XCTAssertThrowsError(try run.cell("Load CIFAR-10") { _ in throw NoData() })
+        let failed = scratch.appendingPathComponent("out/knn.failed")
+        XCTAssertEqual(try contents(failed), ["net.safetensors", "report.md"])
+        XCTAssertEqual(run.stopMessage, "The run stopped; its partial report is \(failed.path)/report.md (no complete run is in "
+                       + "\(output.path)); kept with it: \(failed.path)/net.safetensors.")
+    }
+
     func testACompleteRunReplacesTheWholeFolderAndTheOldFailure() throws {
         try completeRun("First run", picture: "first.png")
         let failing = try notebook("Failing run")
