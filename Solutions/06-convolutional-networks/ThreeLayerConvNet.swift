@@ -105,7 +105,9 @@ public struct ThreeLayerConvNet: TrainableModel, Sendable {
             w.withUnsafeBufferPointer { weights in
                 sum.withUnsafeMutableBufferPointer { buffer in
                     guard let g = buffer.baseAddress, let x = weights.baseAddress else { return }
-                    for i in 0 ..< weights.count { g[i] += scale * x[i] }     // plain pointers: vectorised
+                    Parallelism.forEachChunk(of: weights.count) { chunk in
+                        for i in chunk { g[i] += scale * x[i] }               // plain pointers: vectorised
+                    }
                 }
             }
             return sum

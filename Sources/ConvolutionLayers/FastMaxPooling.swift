@@ -37,11 +37,13 @@ public func maxPoolForwardFast(_ x: Tensor, poolHeight: Int = 2, poolWidth: Int 
     }
     let (planes, h, w) = (x.shape[0] * x.shape[1], g.height, g.width)
     let (ho, wo, ph, pw) = (g.outputHeight, g.outputWidth, poolHeight, poolWidth)
-    var out = Tensor(shape: [x.shape[0], x.shape[1], ho, wo])
-    var winners = [Int32](repeating: 0, count: out.count)
-    if out.count > 0 {
+    let count = planes * ho * wo
+    // Every entry of the output and of the winners is written below: no zeros first.
+    var values = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    var winners = [Int32](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    if count > 0 {
         x.withUnsafeBufferPointer { xs in
-            out.withUnsafeMutableBufferPointer { os in
+            values.withUnsafeMutableBufferPointer { os in
                 winners.withUnsafeMutableBufferPointer { wins in
                     let (input, output, positions) = (xs.baseAddress!, os.baseAddress!, wins.baseAddress!)
                     inChunks(planes, workEach: h * w, minimumWork: poolingEntriesPerThread) { chunk in
@@ -72,6 +74,7 @@ public func maxPoolForwardFast(_ x: Tensor, poolHeight: Int = 2, poolWidth: Int 
             }
         }
     }
+    let out = Tensor(shape: [x.shape[0], x.shape[1], ho, wo], values)
     return (out, FastMaxPoolCache(inputShape: x.shape, geometry: g, winners: winners))
 }
 
