@@ -123,10 +123,14 @@ private func convolutionGradients(_ dout: Tensor, _ cache: FastConvolutionCache,
     try checkUpstreamGradient(dout, batchSize: x.shape[0], channels: w.shape[0], g, layer: layer)
     let (n, f, k, positions) = (x.shape[0], w.shape[0], g.windowSize, g.positionsPerImage)
     let imageSize = g.channels * g.height * g.width
-    var dx: Tensor? = inputGradient ? Tensor(shape: x.shape) : nil
+    // At stride 1 with the direct kernels, dx is itself a stride-1 convolution (below): the loop over
+    // the images then computes dW and db only.
+    let dxByConvolution = inputGradient && usesDirectKernels(g) && g.filterHeight == g.filterWidth && g.padding < g.filterHeight
+    var dx: Tensor? = inputGradient && !dxByConvolution ? Tensor(shape: x.shape) : nil
     var dw = Tensor(shape: w.shape)
     var db = Tensor(shape: [f])
-    guard n > 0 && f > 0 else { return (dx, dw, db) }
+    guard n > 0 && f > 0 else { return (inputGradient ? Tensor(shape: x.shape) : nil, dw, db) }
+    if dxByConvolution { dx = inputGradientByConvolution(dout, w, g) }
     // Each image's dW and db go into its own slot and are added up in image order afterwards, so that
     // the sums are the same whatever the thread count.
     let partialSize = f * k + f
@@ -137,7 +141,7 @@ private func convolutionGradients(_ dout: Tensor, _ cache: FastConvolutionCache,
                     let (images, filters, upstream) = (xs.baseAddress!, ws.baseAddress!, ds.baseAddress!)
                     withOptionalOutput(&dx) { inputs in
                         let direct = usesDirectKernels(g)
-                        inChunks(n, workEach: f * positions * k * (inputGradient ? 2 : 1)) { chunk in
+                        inChunks(n, workEach: f * positions * k * (inputs != nil ? 2 : 1)) { chunk in
                             ScratchBuffers.shared.withBuffer(count: positions * k * (direct ? 1 : 2)) { columns in
                                 let windowGradients = direct ? columns : columns + positions * k
                                 for image in chunk {
@@ -323,4 +327,42 @@ private func laneSum(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
 /// The first address at or after `p` on a 64-byte boundary (at most 7 entries on).
 func alignedToCacheLine(_ p: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
     UnsafeMutablePointer(bitPattern: (UInt(bitPattern: p) + 63) & ~63)!
+}
+
+/// dx of a stride-1 convolution as a convolution itself: dx[c, i, j] = Σ over f, di, dj of
+/// dout[f, i + pad − di, j + pad − dj] · w[f, c, di, dj], which is dout zero-padded by HH − 1 − pad and
+/// convolved (stride 1) with the filters turned round, w′[c, f, di, dj] = w[f, c, HH − 1 − di, WW − 1 − dj]:
+/// the direct forward kernel, with no window matrix and no col2im. (The lecture: the backward pass of a
+/// convolution is a convolution too.) Square filters and a padding below HH only, as the caller checks.
+private func inputGradientByConvolution(_ dout: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+    let (n, f, c, hh, ww) = (dout.shape[0], w.shape[0], g.channels, g.filterHeight, g.filterWidth)
+    var turned = [Double](repeating: 0, count: c * f * hh * ww)
+    w.withUnsafeBufferPointer { ws in
+        for filter in 0 ..< f {
+            for channel in 0 ..< c {
+                for di in 0 ..< hh {
+                    for dj in 0 ..< ww {
+                        turned[((channel * f + filter) * hh + di) * ww + dj] = ws[((filter * c + channel) * hh + (hh - 1 - di)) * ww + (ww - 1 - dj)]
+                    }
+                }
+            }
+        }
+    }
+    // The geometry of that convolution: F input channels of H' x W', padding HH − 1 − pad, giving H x W.
+    let transposed = try! ConvolutionGeometry(channels: f, height: g.outputHeight, width: g.outputWidth, filterHeight: hh,
+                                              filterWidth: ww, stride: 1, padding: hh - 1 - g.padding)
+    let count = n * c * g.height * g.width
+    let zeros = [Double](repeating: 0, count: c)
+    let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
+        defer { initialized = count }
+        dout.withUnsafeBufferPointer { ds in
+            turned.withUnsafeBufferPointer { ts in
+                zeros.withUnsafeBufferPointer { bs in
+                    directForward(images: ds.baseAddress!, n: n, filters: ts.baseAddress!, f: c, biases: bs.baseAddress!,
+                                  transposed, into: out.baseAddress!)
+                }
+            }
+        }
+    }
+    return Tensor(shape: [n, c, g.height, g.width], values)
 }
