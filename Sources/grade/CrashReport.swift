@@ -24,16 +24,19 @@ struct CrashReport {
     /// standard error, can come before the test's "started" line, which standard output buffers.
     init(lines: [Substring]) {
         reason = CrashReport.reason(in: lines[...])
-        frame = CrashReport.crashedThread(lines).compactMap(BacktraceFrame.init).first(where: \.isInWorkbook)
+        let frames = CrashReport.crashedThread(lines).compactMap(BacktraceFrame.init)
+        // A frame with a line first; else one in a workbook file without a line (a trap inlined from the
+        // standard library into the student's function is printed that way, tagged [system]).
+        frame = frames.first(where: \.isInWorkbook) ?? frames.first(where: \.isInWorkbookFile)
     }
 
     /// "Fatal error: Index out of range in makeFolds(count:folds:) at Exercises/01-knn/CrossValidation.swift:18".
     var summary: String? {
         guard reason != nil || frame != nil else { return nil }
         var text = reason ?? "crashed"
-        if let frame, let line = frame.line {
+        if let frame {
             let file = NotImplemented.trackRelative(frame.file)
-            text += " in \(frame.symbol) at \(file):\(line)"
+            text += frame.line.map { " in \(frame.symbol) at \(file):\($0)" } ?? " in \(frame.symbol) in \(file)"
         }
         return text
     }
@@ -136,6 +139,9 @@ struct BacktraceFrame: Equatable {
 
     /// A frame of the workbook's own code (Exercises/ or Solutions/) with a line, not one the compiler
     /// generated there (a thunk, or a system frame such as a specialised `map`).
+    /// A frame whose file is in Exercises/ or Solutions/, whatever its tags and line.
+    var isInWorkbookFile: Bool { file.contains("/Exercises/") || file.contains("/Solutions/") }
+
     var isInWorkbook: Bool {
         (file.contains("/Exercises/") || file.contains("/Solutions/")) && line != nil
             && !tags.contains("system") && !tags.contains("thunk")

@@ -22,6 +22,24 @@ final class CrashReportTests: XCTestCase {
                        "arithmetic overflow in makeFolds(count:folds:) at Exercises/CrossValidation.swift:21")
     }
 
+    /// The only frame in the student's file has no line (a trap inlined from the standard library,
+    /// tagged [system]): the function and the file are still named.
+    func testAFrameWithoutALineStillNamesTheFunctionAndFile() {
+        let log = TestLog("""
+            Swift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range
+            Test Case 'KNNTests.\(Self.test)' started at 2026-11-29 22:43:59.427
+            Thread 0 "DeepLearningWor" crashed:
+
+              0 [inlined] [system] 0x0000562a1232cf3c Array.subscript.modify in DeepLearningWorkbookPackageTests.xctest at //<compiler-generated>
+              1 [ra] [system] 0x0000562a1232cf3c makeFolds(count:folds:) + 171 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/CrossValidation.swift
+              2 [ra] 0x0000562a1232d000 KNNTests.test_makeFolds_partitionsWithoutOverlap() + 52 in DeepLearningWorkbookPackageTests.xctest at /w/Tests/WorkbookTests/01-knn/KNNTests.swift:300:9
+
+            error: Process '/w/.build/debug/DeepLearningWorkbookPackageTests.xctest WorkbookTests.KNNTests/\(Self.test)' exited with unexpected signal code 4
+            """)
+        XCTAssertEqual(log.crashReason(for: Self.test),
+                       "Fatal error: Index out of range in makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift")
+    }
+
     /// Without the backtracer's output only `swift test`'s last line says anything.
     func testSignalAloneIsPutInWords() {
         let log = TestLog("""
