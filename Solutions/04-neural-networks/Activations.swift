@@ -266,7 +266,7 @@ public func maxoutBackward(_ dout: Tensor, cache: MaxoutCache) throws
 }
 
 /// The three buffers' addresses, or nil when they are empty.
-func zipAddresses(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ c: UnsafeMutableBufferPointer<Double>)
+private func zipAddresses(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ c: UnsafeMutableBufferPointer<Double>)
     -> (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>)? {
     guard let x = a.baseAddress, let y = b.baseAddress, let z = c.baseAddress else { return nil }
     return (x, y, z)
