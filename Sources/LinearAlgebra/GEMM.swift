@@ -1,3 +1,4 @@
+import CPUFeatures
 import Dispatch
 
 /// The general matrix product behind ``matmul(_:_:transposeA:transposeB:)``: C = op(A) op(B) + beta C.
@@ -19,6 +20,8 @@ import Dispatch
 /// to whole tiles, so that the innermost loop streams through memory with unit stride whatever the
 /// shape or the transposes; a transposed operand is never materialised, only packed from the other
 /// side. Edge tiles are computed whole on the padding and only their valid part is written back.
+/// Each tile's lines of C are requested (`prefetchTile`) just before its micro-kernel runs, which reads
+/// and writes C only after the whole depth.
 ///
 /// Two refinements for the shapes of a classifier's gradients, where one side of C is only C = 10
 /// classes wide:
@@ -131,9 +134,11 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
                         let width = Swift.min(tiling.nr, nc - s * tiling.nr)
                         for panel in 0 ..< (mc + tiling.mr - 1) / tiling.mr {
                             let i = ic + panel * tiling.mr
-                            tiling.multiplyTile(kc, blockA + panel * tiling.panelStride(kc), sliver,
-                                                c + i * rowStride + (jc + s * tiling.nr) * columnStride, rowStride, columnStride,
-                                                Swift.min(tiling.mr, m - i), width, sliceBeta)
+                            let tile = c + i * rowStride + (jc + s * tiling.nr) * columnStride
+                            let height = Swift.min(tiling.mr, m - i)
+                            prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
+                            tiling.multiplyTile(kc, blockA + panel * tiling.panelStride(kc), sliver, tile,
+                                                rowStride, columnStride, height, width, sliceBeta)
                         }
                     }
                 }
@@ -181,9 +186,11 @@ func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: 
                     let sliver = packedB[t].base + (s - first) * tiling.sliverStride(kc)
                     let j = s * tiling.nr
                     for i in stride(from: 0, to: m, by: tiling.mr) {
-                        tiling.multiplyTile(kc, packedA[t].base + i / tiling.mr * tiling.panelStride(kc), sliver,
-                                            c + i * rowStride + j * columnStride, rowStride, columnStride,
-                                            Swift.min(tiling.mr, m - i), Swift.min(tiling.nr, n - j), sliceBeta)
+                        let tile = c + i * rowStride + j * columnStride
+                        let height = Swift.min(tiling.mr, m - i), width = Swift.min(tiling.nr, n - j)
+                        prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
+                        tiling.multiplyTile(kc, packedA[t].base + i / tiling.mr * tiling.panelStride(kc), sliver, tile,
+                                            rowStride, columnStride, height, width, sliceBeta)
                     }
                 }
             }
@@ -219,6 +226,33 @@ func runConcurrently(threads: Int, _ body: (Int) -> Void) {
 @inline(__always)
 func share(_ t: Int, of count: Int, among parts: Int) -> Range<Int> {
     (t * count / parts) ..< ((t + 1) * count / parts)
+}
+
+/// Asks for the cache lines of a tile of C before its micro-kernel runs. The kernel reads and writes
+/// C only after its whole depth, some thousands of cycles later, so the lines arrive in time; without
+/// the hint, C's rows (each in a page of its own for a large product, more rows than the hardware
+/// prefetchers follow) are fetched one miss after another at every KC slice. With it one thread did
+/// 2,048^3 about 5 % faster (12 x 16 kernel, CPU time, loaded machine).
+/// A row of the tile spans at most three cache lines (16 doubles, not necessarily aligned): its
+/// first, ninth and last entries lie in all of them.
+@inline(__always)
+func prefetchTile(_ tile: UnsafeMutablePointer<Double>, height: Int, width: Int, rowStride: Int, columnStride: Int) {
+    if columnStride == 1 {
+        for r in 0 ..< height {
+            let row = tile + r * rowStride
+            workbook_prefetch(row)
+            if width > 8 { workbook_prefetch(row + 8) }
+            workbook_prefetch(row + width - 1)
+        }
+    } else if rowStride == 1 {
+        // A tile written transposed (Cᵀ = op(B)ᵀ op(A)ᵀ): its columns are contiguous.
+        for j in 0 ..< width {
+            let column = tile + j * columnStride
+            workbook_prefetch(column)
+            if height > 8 { workbook_prefetch(column + 8) }
+            workbook_prefetch(column + height - 1)
+        }
+    }
 }
 
 @inline(__always)
