@@ -1,5 +1,6 @@
 import CPUFeatures
 import Dispatch
+import Foundation
 
 /// The general matrix product behind ``matmul(_:_:transposeA:transposeB:)``: C = op(A) op(B) + beta C.
 ///
@@ -31,9 +32,10 @@ import Dispatch
 /// - a transposed A with few columns of C (Xᵀ dscores) is computed as Cᵀ = op(B)ᵀ op(A)ᵀ, writing the
 ///   tiles of C transposed, so that X is packed from whole rows rather than short pieces of each.
 ///
-/// Threads split the row panels of C (each packs its own blocks of A and shares the packed B), or in
-/// `shortProduct` the slivers of B. Each entry of C is summed by one thread in the same order in every
-/// case, so the result is the same bit for bit whatever ``Parallelism/threadCount`` is.
+/// Threads split the row blocks of C (each takes the next block, packs its rows of A and shares the
+/// packed B), or in `shortProduct` the slivers of B. Each entry of C is summed by one thread in the
+/// same order in every case, so the result is the same bit for bit whatever ``Parallelism/threadCount``
+/// is, and whichever thread takes which block.
 ///
 /// The micro-kernel and its tile and block sizes come from a ``Tiling`` (GEMMKernel.swift): the 6 x 8
 /// AVX2 kernel or, on CPUs with AVX-512, the 12 x 16 one, as ``SIMDKernel/active`` says. Each kernel
@@ -91,11 +93,18 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
     }
     let panels = (m + tiling.mr - 1) / tiling.mr
     let threads = threadCount(m: m, n: n, k: k, requested: threads, parts: panels)
+    // Row blocks of nearly equal numbers of panels, at most MC rows: 252 rows are three blocks of 84,
+    // not 120, 120 and 12 (a block of one or two panels reads every sliver for little work), and the
+    // 171 panels of 2,048 rows are 18 blocks of 9 or 10. With several threads, at least four blocks
+    // per thread, taken in turn from a shared counter, so that a thread whose core also runs another
+    // program does fewer of them instead of holding the others up at the end of every slice.
+    let panelsPerBlock = tiling.mc / tiling.mr
+    let blocks = Swift.min(panels, Swift.max((panels + panelsPerBlock - 1) / panelsPerBlock, threads > 1 ? 4 * threads : 1))
+    let blockHeight = (panels + blocks - 1) / blocks * tiling.mr
     let kcMax = Swift.min(tiling.kc, k)
     let ncMax = Swift.min(tiling.nc, n)
-    let mcMax = Swift.min(tiling.mc, m)
     let packedB = PackingBuffer(count: roundUp(ncMax, tiling.nr) / tiling.nr * tiling.sliverStride(kcMax))
-    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: roundUp(mcMax, tiling.mr) / tiling.mr * tiling.panelStride(kcMax)) }
+    let packedA = (0 ..< threads).map { _ in PackingBuffer(count: blockHeight / tiling.mr * tiling.panelStride(kcMax)) }
     defer {
         packedB.deallocate()
         for buffer in packedA { buffer.deallocate() }
@@ -116,18 +125,15 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
                            width: Swift.min(part.upperBound * tiling.nr, nc) - first,
                            into: packedB.base + part.lowerBound * tiling.sliverStride(kc))
             }
-            // Each thread takes a share of the row panels of C, packing its own blocks of A.
+            // Each thread takes the next row block of C, packs its rows of A and runs the kernel over
+            // all the slivers.
+            let counter = BlockCounter()
             runConcurrently(threads: threads) { t in
-                let ownPanels = share(t, of: panels, among: threads)
-                let rowRange = ownPanels.lowerBound * tiling.mr ..< Swift.min(ownPanels.upperBound * tiling.mr, m)
-                guard !rowRange.isEmpty else { return }
                 let blockA = packedA[t].base
-                // Blocks of nearly equal height, at most MC: 252 rows are three blocks of 84, not
-                // 120, 120 and 12 (a block of two panels reads every sliver for little work).
-                let blocks = (rowRange.count + tiling.mc - 1) / tiling.mc
-                let blockHeight = roundUp((rowRange.count + blocks - 1) / blocks, tiling.mr)
-                for ic in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: blockHeight) {
-                    let mc = Swift.min(blockHeight, rowRange.upperBound - ic)
+                while let block = counter.next(below: blocks) {
+                    let blockPanels = share(block, of: panels, among: blocks)
+                    let ic = blockPanels.lowerBound * tiling.mr
+                    let mc = Swift.min(blockPanels.upperBound * tiling.mr, m) - ic
                     packBlockA(lhs, tiling: tiling, row: ic, height: mc, column: pc, depth: kc, into: blockA)
                     for s in 0 ..< slivers {
                         let sliver = packedB.base + s * tiling.sliverStride(kc)
@@ -219,6 +225,21 @@ func runConcurrently(threads: Int, _ body: (Int) -> Void) {
         body(0)
     } else {
         DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+    }
+}
+
+/// Hands out 0, 1, 2, ... to the threads that ask, each number once: the row blocks of one slice.
+final class BlockCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = 0
+
+    /// The next number below `count`, or nil once all are taken.
+    func next(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard taken < count else { return nil }
+        taken += 1
+        return taken - 1
     }
 }
 
