@@ -98,8 +98,9 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
     // 171 panels of 2,048 rows are 18 blocks of 9 or 10. The count is a multiple of the thread count,
     // so that on idle cores each thread does as many; the threads take them in turn from a shared
     // counter, so that a thread whose core also runs another program does fewer instead of holding
-    // the others up at the end of every slice. (At least four blocks per thread cost the 6 x 8 kernel
-    // about 5 % on two threads at n = 512: blocks of 60 rows instead of 90.)
+    // the others up at the end of every slice. (Four or more blocks per thread, 60 rows instead of 90,
+    // looked about 5 % slower for the 6 x 8 kernel on two threads at n = 512, near the noise of a
+    // loaded machine.)
     let panelsPerBlock = tiling.mc / tiling.mr
     let blocks = Swift.min(panels, roundUp((panels + panelsPerBlock - 1) / panelsPerBlock, threads))
     let blockHeight = (panels + blocks - 1) / blocks * tiling.mr
