@@ -84,8 +84,10 @@ final class GEMMTests: XCTestCase {
         for kernel in SIMDKernel.available {
             var rng = SeededGenerator(seed: 14)
             let tiling = kernel.tiling
-            // Split by row panels, and (m <= MC = 120, `shortProduct`) by column slivers.
-            for (m, k, n) in [(257, 300, 301), (2000, 40, 30), (5, 400, 2000), (120, 100, 300)] {
+            // Split by row blocks (taken in turn; the last shape has several KC slices and NC panels,
+            // so that the blocks are handed out afresh for each), and (m <= MC = 120, `shortProduct`)
+            // by column slivers.
+            for (m, k, n) in [(257, 300, 301), (2000, 40, 30), (5, 400, 2000), (120, 100, 300), (130, 400, 530)] {
                 let parts = m > tiling.mc ? (m + tiling.mr - 1) / tiling.mr : (n + tiling.nr - 1) / tiling.nr
                 XCTAssertEqual(threadCount(m: m, n: n, k: k, requested: 2, parts: parts), 2,
                                "\(kernel): (\(m), \(k), \(n)) must be large enough to use two threads")

@@ -11,4 +11,9 @@
 /// `hw.optional.avx512*` answers are used instead. Always 0 on other architectures.
 int workbook_cpu_supports_avx512(void);
 
+/// Asks the CPU to bring the cache line holding `address` into its caches (all levels), without waiting
+/// for it and without faulting on any address: a hint, which the matrix product issues for a tile of C
+/// some thousand cycles before its micro-kernel reads and writes that tile.
+static inline void workbook_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 #endif
