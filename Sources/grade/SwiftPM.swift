@@ -132,7 +132,7 @@ private final class Watchdog: @unchecked Sendable {
                 fired = true
                 return true
             }
-            condition.wait(until: deadline)
+            _ = condition.wait(until: deadline)
         }
         return false
     }
@@ -145,7 +145,7 @@ private final class Watchdog: @unchecked Sendable {
         defer { condition.unlock() }
         while !finished && !backtraced {
             if Date() >= until { return false }
-            condition.wait(until: until)
+            _ = condition.wait(until: until)
         }
         return finished
     }
