@@ -190,6 +190,15 @@ public final class Notebook {
             state = .stopped
             let kept = FileManager.default.fileExists(atPath: directory.path)
                 ? "\(directory.path) still holds the last complete run" : "no complete run is in \(directory.path)"
+            // A file of the program's own (a checkpoint) that an earlier stopped run left in the failed
+            // folder, and that this run has not written, moves over: this stop replaces that folder, and
+            // a run refused at its start (--resume with other flags) must not lose the checkpoint.
+            for name in ownFiles {
+                let earlier = failedDirectory.appendingPathComponent(name), now = workingDirectory.appendingPathComponent(name)
+                if !FileManager.default.fileExists(atPath: now.path) && FileManager.default.fileExists(atPath: earlier.path) {
+                    try? FileManager.default.moveItem(at: earlier, to: now)
+                }
+            }
             var folder = failedDirectory
             do {
                 try Notebook.moveIntoPlace(workingDirectory, failedDirectory)

@@ -67,9 +67,22 @@ public struct NetworkArchitecture: Equatable, Sendable, CustomStringConvertible 
         }
         var shape = input
         var shapes: [[Int]] = []
+        var parameters = 0.0
         for (index, layer) in layers.enumerated() {
             func fail(_ reason: String) -> ArchitectureError {
                 ArchitectureError.doesNotFit(layer: index + 1, name: layer.description, reason: reason)
+            }
+            // Sizes that would not fit in memory are refused here, before anything is allocated: the
+            // weights (with Adam's two moments and the best epoch's copy, four times over) and one
+            // layer's activations for a minibatch.
+            let inputs = Double(shape.reduce(1, *))
+            switch layer {
+            case let .convolution(filters, size): parameters += Double(filters) * (Double(shape[0]) * Double(size * size) + 1)
+            case let .affine(units): parameters += Double(units) * (inputs + 1)
+            case .relu, .pool: break
+            }
+            guard parameters <= Double(maximumParameterCount) else {
+                throw fail("the net would have more than \(maximumParameterCount) weights (\(String(format: "%.3g", parameters)) so far)")
             }
             switch layer {
             case let .convolution(filters, _):
@@ -88,11 +101,20 @@ public struct NetworkArchitecture: Equatable, Sendable, CustomStringConvertible 
             case let .affine(units):
                 shape = [units]
             }
+            guard shape.reduce(1.0, { $0 * Double($1) }) <= Double(maximumActivationsPerImage) else {
+                throw fail("its output \(shape) has more than \(maximumActivationsPerImage) entries per image")
+            }
             shapes.append(shape)
         }
         return shapes
     }
 }
+
+/// The most layers a written architecture may expand to (groups repeated), the most weights, and the most
+/// activations per image after a layer (a minibatch of 50 then needs at most 3.2 GB for one layer).
+public let maximumLayerCount = 64
+public let maximumParameterCount = 50_000_000
+public let maximumActivationsPerImage = 8 << 20
 
 /// Why a written architecture cannot be used.
 public enum ArchitectureError: Error, Equatable, CustomStringConvertible {
@@ -151,11 +173,20 @@ private struct ArchitectureParser {
                 guard let count, count >= 1 else {
                     throw ArchitectureError.badNumber("x" + text, offset: start - 1, reason: "a group is repeated at least once")
                 }
+                let (expanded, overflow) = group.count.multipliedReportingOverflow(by: count)
+                guard !overflow, layers.count + expanded <= maximumLayerCount else {
+                    throw ArchitectureError.badNumber("x" + text, offset: start - 1,
+                                                      reason: "the net would have more than \(maximumLayerCount) layers")
+                }
                 layers += Array(repeating: group, count: count).flatMap { $0 }
             } else {
                 let start = position
                 while position < characters.count, !"-[]".contains(characters[position]) { position += 1 }
                 layers.append(try layer(String(characters[start ..< position]), offset: start))
+                guard layers.count <= maximumLayerCount else {
+                    throw ArchitectureError.badNumber(String(characters[start ..< position]), offset: start,
+                                                      reason: "the net would have more than \(maximumLayerCount) layers")
+                }
             }
             if position < characters.count, characters[position] == "-" {
                 position += 1
@@ -180,7 +211,9 @@ private struct ArchitectureParser {
     func layer(_ word: String, offset: Int) throws -> ArchitectureLayer {
         func positive(_ digits: Substring, _ what: String) throws -> Int {
             guard let value = Int(digits), value >= 1 else {
-                throw ArchitectureError.badNumber(word, offset: offset, reason: "\(what) must be a whole number of at least 1")
+                let tooLarge = Int(digits) == nil && !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
+                throw ArchitectureError.badNumber(word, offset: offset, reason: tooLarge ? "\(what) is far too large"
+                                                  : "\(what) must be a whole number of at least 1")
             }
             return value
         }

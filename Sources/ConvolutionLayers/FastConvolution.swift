@@ -193,6 +193,16 @@ private func withOptionalOutput(_ tensor: inout Tensor?, _ body: (UnsafeMutableP
 
 // MARK: - The direct convolution at stride 1
 
+/// How the fast layer computes a convolution at `stride` on this CPU with the active kernel, in a
+/// sentence for the chapter program's report.
+public func fastConvolutionMethod(stride: Int) -> String {
+    if stride == 1 && SIMDKernel.active == .eightLane {
+        return "At stride 1 on this CPU the fast convolution is direct: AVX-512 kernels slide vectors of eight outputs over the "
+            + "zero-padded image (no window matrix), and its dx is a convolution of dout with the filters turned round"
+    }
+    return "The fast convolution writes every window of an image as a row of a matrix (im2col) and multiplies it by the filters"
+}
+
 /// Whether the forward pass and dW run the direct stride-1 kernels: only at stride 1, and only when the
 /// AVX-512 kernels are the active ones (the only gate in front of them, as for the matrix product).
 func usesDirectKernels(_ g: ConvolutionGeometry) -> Bool {

@@ -56,7 +56,7 @@ struct CNNProgram: ParsableCommand {
     var architecture: String?
 
     @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp(
-        "Passes over the training set (default: 1).", valueName: "n"))
+        "Passes over the training set.", valueName: "n"))
     var epochs = 1
 
     @Option(name: .long, parsing: .unconditional, help: "Images per minibatch.")
@@ -141,7 +141,7 @@ struct CNNProgram: ParsableCommand {
 
     func run() throws {
         let notebook = try Notebook(title: "Chapter 6 · convolutional networks", program: "cnn", track: workbookTrack,
-                                    options: options, chapterTests: "ConvolutionalNetworkTests")
+                                    options: options, chapterTests: "ConvolutionalNetworkTests", preset: smokeTest ? "smoke-test" : nil)
         try bookkeeping(notebook)
         let cifar = try loadData(notebook)!
         try compareLayers(notebook, images: cifar.train.images)
@@ -241,8 +241,8 @@ struct CNNProgram: ParsableCommand {
                 notebook.note(stub, in: cell)
             }
             cell.table(["layer", "naive (yours)", "fast (given)", "speed-up", "largest relative difference"], rows)
-            cell.say("The fast convolution writes every window of an image as a row of a matrix (im2col) and multiplies it by the "
-                     + "filters; a difference of 1e-12 or less is rounding. Times are wall-clock, on \(Parallelism.threadCount) thread(s).")
+            cell.say(fastConvolutionMethod(stride: 1) + "; a difference of 1e-12 or less is rounding. Times are wall-clock, on "
+                     + "\(Parallelism.threadCount) thread(s).")
         }
     }
 }

@@ -50,4 +50,27 @@ final class ArchitectureTests: XCTestCase {
         }
         XCTAssertEqual(try odd.shapes(input: [3, 4, 4]).first, [8, 4, 4], "padding (K - 1) / 2 fits a 9 x 9 filter even to 4 x 4 maps")
     }
+
+    /// Nets too large for memory are refused before anything is allocated, naming the layer or the group.
+    func testANetTooLargeForMemoryIsRefusedBeforeItRuns() throws {
+        XCTAssertThrowsError(try NetworkArchitecture(parsing: "[conv8-relu]x100000")) { error in
+            XCTAssertEqual(error as? ArchitectureError, .badNumber("x100000", offset: 12, reason: "the net would have more than 64 layers"))
+        }
+        XCTAssertThrowsError(try NetworkArchitecture(parsing: "[conv8-relu]x99999999999999999999")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("'x99999999999999999999' (at character 13)"), "\(error)")
+        }
+        XCTAssertThrowsError(try NetworkArchitecture(parsing: "conv99999999999999999999")) { error in
+            XCTAssertEqual(error as? ArchitectureError, .badNumber("conv99999999999999999999", offset: 0,
+                                                                   reason: "the filters of conv is far too large"))
+        }
+        XCTAssertThrowsError(try NetworkArchitecture(parsing: "conv8-fc10000").shapes(input: [3, 32, 32])) { error in
+            XCTAssertEqual(error as? ArchitectureError, .doesNotFit(layer: 2, name: "fc10000",
+                                                                    reason: "the net would have more than 50000000 weights (8.19e+07 so far)"))
+        }
+        XCTAssertThrowsError(try NetworkArchitecture(parsing: "conv10000-relu").shapes(input: [3, 32, 32])) { error in
+            XCTAssertEqual(error as? ArchitectureError, .doesNotFit(layer: 1, name: "conv10000",
+                                                                    reason: "its output [10000, 32, 32] has more than 8388608 entries per image"))
+        }
+        XCTAssertEqual(try NetworkArchitecture(parsing: "[conv32-relu]x2-pool-fc100-relu").shapes(input: [3, 32, 32]).last, [100])
+    }
 }

@@ -78,6 +78,24 @@ final class RunFolderTests: XCTestCase {
                        + "\(output.path)); kept with it: \(failed.path)/net.safetensors.")
     }
 
+    /// A run that stops before writing its checkpoint (a --resume refused for another architecture)
+    /// replaces the earlier stopped run's folder, and keeps that run's checkpoint in it.
+    func testAStopBeforeTheCheckpointKeepsTheEarlierStoppedRunsCheckpoint() throws {
+        let first = try notebook("Stopped with a checkpoint")
+        try first.cell("Train") { _ in try Data([7, 8, 9]).write(to: first.fileURL("net.safetensors")) }
+        XCTAssertThrowsError(try first.cell("Load CIFAR-10") { _ in throw NoData() })
+        let second = try notebook("Refused at its start")
+        XCTAssertThrowsError(try second.cell("Train") { _ in
+            _ = second.fileURL("net.safetensors")
+            throw NoData()
+        })
+        let failed = scratch.appendingPathComponent("out/knn.failed")
+        XCTAssertEqual(try contents(failed), ["net.safetensors", "report.md"])
+        XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("net.safetensors")), Data([7, 8, 9]), "the earlier checkpoint, unchanged")
+        XCTAssertTrue(try report(failed).hasPrefix("# Refused at its start"))
+        XCTAssertTrue(second.stopMessage?.hasSuffix("kept with it: \(failed.path)/net.safetensors.") == true, second.stopMessage ?? "")
+    }
+
     func testACompleteRunReplacesTheWholeFolderAndTheOldFailure() throws {
         try completeRun("First run", picture: "first.png")
         let failing = try notebook("Failing run")
