@@ -1,4 +1,5 @@
 #include "CAllocator.h"
+#include <stdlib.h>   /* on glibc, defines __GLIBC__ (through features.h), which the test below needs */
 
 #if defined(__GLIBC__)
 #include <malloc.h>

@@ -12,6 +12,8 @@ import CAllocator
 /// kept is at most the largest step's, which the program needed anyway. Elsewhere (macOS) the system
 /// allocator already reuses freed memory, and nothing is changed (CAllocator, a few lines of C around
 /// glibc's `mallopt`).
-public func keepFreedMemoryForReuse() {
-    _ = workbook_keep_freed_memory()
+/// - Returns: whether the allocator took both settings (always false where it is not glibc's).
+@discardableResult
+public func keepFreedMemoryForReuse() -> Bool {
+    workbook_keep_freed_memory() == 1
 }
