@@ -97,7 +97,9 @@ extension CNNProgram {
             var model = initial
             var restored: ResumableCheckpoint.Restored?
             if resume {
-                guard let previous else { throw CNNError.noCheckpoint(finalCheckpoint.path) }
+                guard let previous else {
+                    throw CNNError.noCheckpoint(notebook.failedDirectory.appendingPathComponent("cnn.safetensors").path + " or " + finalCheckpoint.path)
+                }
                 let saved = try Checkpoint(contentsOf: previous)
                 guard saved.metadata["architecture"] == architectureText else {
                     throw CNNError.otherArchitecture(path: previous.path, saved: saved.metadata["architecture"] ?? "unknown", wanted: architectureText)
@@ -129,8 +131,11 @@ extension CNNProgram {
             let first = try probe.loss(x, labels: Array(data.train.labels[0 ..< sample])).loss
             cell.say(resume
                 ? String(format: "%@: loss %.4f on %d images at the checkpoint.", architectureText, first, sample)
-                : String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
-                         architectureText, first, sample, log(10.0)))
+                : architecture == nil
+                    ? String(format: "%@: initial loss %.4f on %d images (ln 10 = %.4f with tiny weights and no regularization).",
+                             architectureText, first, sample, log(10.0))
+                    : String(format: "%@: initial loss %.4f on %d images (He et al.'s initial weights are not tiny, so the first loss "
+                             + "is above ln 10 = %.4f).", architectureText, first, sample, log(10.0)))
             guard epochs > done else {
                 cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
                 if let restored { model.parameters = restored.state.bestParameters }
@@ -208,7 +213,7 @@ enum CNNError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case let .noCheckpoint(path): return "--resume: there is no checkpoint at \(path) yet; run once without --resume (with the same --output)"
+        case let .noCheckpoint(paths): return "--resume: there is no checkpoint at \(paths) yet; run once without --resume (with the same --output)"
         case let .otherArchitecture(path, saved, wanted):
             return "--resume: \(path) holds a net of another architecture (\(saved)), not \(wanted); resume with the same --architecture "
                 + "(or --filters, --filter-size, --hidden-size), or use another --output"
