@@ -3,7 +3,8 @@
 /// AVX2. LinearAlgebra calls it only after `workbook_cpu_supports_avx512()` (the CPUFeatures target)
 /// has said yes, so that the same binary still runs on a CPU without AVX-512.
 ///
-/// Nothing here may run before that check, so the module holds a single function and no global state:
+/// Nothing here may run before that check, so the module holds only its kernel functions (this one, and
+/// the direct convolution's two in DirectConvolution.swift) and no global state:
 /// every helper is inlined into it (no out-of-line copies of generic library code that the linker could
 /// share with the AVX2 code), and it is `@inline(never)`, so that its body is never copied into a
 /// caller compiled for AVX2.
