@@ -193,17 +193,26 @@ public func convolutionFilterGradientStrideOne(input: UnsafePointer<Double>, cha
     }
 }
 
-/// The sums of the first `count` of seven vectors' lanes, each added up lane by lane in a fixed order.
+/// The sums of the first `count` of seven vectors' lanes, each added pairwise (halves, then quarters,
+/// then the last two lanes): the same order every time, and three dependent additions instead of seven.
 @inline(__always)
 private func writeSums(_ a0: Lane, _ a1: Lane, _ a2: Lane, _ a3: Lane, _ a4: Lane, _ a5: Lane, _ a6: Lane,
                        _ target: UnsafeMutablePointer<Double>, _ count: Int) {
-    target[0] = a0.sum()
-    if count > 1 { target[1] = a1.sum() }
-    if count > 2 { target[2] = a2.sum() }
-    if count > 3 { target[3] = a3.sum() }
-    if count > 4 { target[4] = a4.sum() }
-    if count > 5 { target[5] = a5.sum() }
-    if count > 6 { target[6] = a6.sum() }
+    target[0] = pairwiseSum(a0)
+    if count > 1 { target[1] = pairwiseSum(a1) }
+    if count > 2 { target[2] = pairwiseSum(a2) }
+    if count > 3 { target[3] = pairwiseSum(a3) }
+    if count > 4 { target[4] = pairwiseSum(a4) }
+    if count > 5 { target[5] = pairwiseSum(a5) }
+    if count > 6 { target[6] = pairwiseSum(a6) }
+}
+
+/// (lanes 0–3 + lanes 4–7), then (0–1 + 2–3), then 0 + 1.
+@inline(__always)
+private func pairwiseSum(_ a: Lane) -> Double {
+    let half = a.lowHalf + a.highHalf
+    let quarter = half.lowHalf + half.highHalf
+    return quarter[0] + quarter[1]
 }
 
 /// Stores the first `count` (at most 32) entries of four vectors side by side.
