@@ -50,7 +50,7 @@ public func reluBackward(_ dout: Tensor, cache: ReLUCache) throws -> Tensor {
             [Double](unsafeUninitializedCapacity: g.count) { dx, initialized in
                 // Plain pointers, so that the loop below is vectorised: through the buffer passed
                 // inout, each store would reload its address.
-                if let (input, upstream, output) = zipAddresses(x, g, dx) {
+                if let input = x.baseAddress, let upstream = g.baseAddress, let output = dx.baseAddress {
                     Parallelism.forEachChunk(of: g.count) { chunk in
                         for i in chunk { output[i] = input[i] > 0 ? upstream[i] : 0 }
                     }
@@ -263,11 +263,4 @@ public func maxoutBackward(_ dout: Tensor, cache: MaxoutCache) throws
     return (Tensor(dx, shape: cache.x.shape),
             Tensor(matmul(xm, dz1, transposeA: true), shape: cache.w1.shape), Tensor(dz1.sum(axis: 0), shape: cache.b1.shape),
             Tensor(matmul(xm, dz2, transposeA: true), shape: cache.w2.shape), Tensor(dz2.sum(axis: 0), shape: cache.b2.shape))
-}
-
-/// The three buffers' addresses, or nil when they are empty.
-private func zipAddresses(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ c: UnsafeMutableBufferPointer<Double>)
-    -> (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>)? {
-    guard let x = a.baseAddress, let y = b.baseAddress, let z = c.baseAddress else { return nil }
-    return (x, y, z)
 }

@@ -186,10 +186,10 @@ public struct Adam: UpdateRule, Sendable {
         // (1 − β1) dx, …) is the same arithmetic but writes about six temporaries of w's size per step,
         // and for a convnet's 800,000 weights that was a seventh of the training time.
         (m, v) = (nil, nil)                 // so that m and v are not shared, and are updated without a copy
-        let (b1, b2, eps, lr) = (beta1, beta2, epsilon, learningRate)
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
         // lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε) with the constants taken out of the loop: one
         // square root and one division per entry instead of a square root and three divisions.
-        let stepSize = lr / (1 - Foundation.pow(beta1, Double(t)))
+        let stepSize = learningRate / (1 - Foundation.pow(beta1, Double(t)))
         let rootScale = 1 / (1 - Foundation.pow(beta2, Double(t))).squareRoot()
         let count = w.count
         dw.withUnsafeBufferPointer { g in
@@ -198,7 +198,7 @@ public struct Adam: UpdateRule, Sendable {
                     second.withUnsafeMutableBufferPointer { vs in
                         // Plain pointers, so that the loop is vectorised (through the buffers passed
                         // inout, every store would reload their addresses).
-                        guard let (g, x, ms, vs) = addresses(g, x, ms, vs) else { return }
+                        guard let g = g.baseAddress, let x = x.baseAddress, let ms = ms.baseAddress, let vs = vs.baseAddress else { return }
                         Parallelism.forEachChunk(of: count) { chunk in
                             for i in chunk {
                                 let mi = b1 * ms[i] + (1 - b1) * g[i]
@@ -214,12 +214,4 @@ public struct Adam: UpdateRule, Sendable {
         }
         (m, v) = (first, second)
     }
-}
-
-/// The buffers' addresses, or nil when they are empty.
-private func addresses(_ g: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>,
-                       _ m: UnsafeMutableBufferPointer<Double>, _ v: UnsafeMutableBufferPointer<Double>)
-    -> (UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)? {
-    guard let g = g.baseAddress, let x = x.baseAddress, let m = m.baseAddress, let v = v.baseAddress else { return nil }
-    return (g, x, m, v)
 }

@@ -67,7 +67,7 @@ public func convForwardFast(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int =
             w.withUnsafeBufferPointer { ws in
                 b.withUnsafeBufferPointer { bs in
                     let (images, filters, biases, outputs) = (xs.baseAddress!, ws.baseAddress!, bs.baseAddress!, os.baseAddress!)
-                    if usesDirectKernels(g) {
+                    if usesDirectKernels(stride: g.stride) {
                         directForward(images: images, n: n, filters: filters, f: f, biases: biases, g, into: outputs)
                         return
                     }
@@ -125,7 +125,8 @@ private func convolutionGradients(_ dout: Tensor, _ cache: FastConvolutionCache,
     let imageSize = g.channels * g.height * g.width
     // At stride 1 with the direct kernels, dx is itself a stride-1 convolution (below): the loop over
     // the images then computes dW and db only.
-    let dxByConvolution = inputGradient && usesDirectKernels(g) && g.filterHeight == g.filterWidth && g.padding < g.filterHeight
+    let direct = usesDirectKernels(stride: g.stride)
+    let dxByConvolution = inputGradient && direct && g.filterHeight == g.filterWidth && g.padding < g.filterHeight
     var dx: Tensor? = inputGradient && !dxByConvolution ? Tensor(shape: x.shape) : nil
     var dw = Tensor(shape: w.shape)
     var db = Tensor(shape: [f])
@@ -140,7 +141,6 @@ private func convolutionGradients(_ dout: Tensor, _ cache: FastConvolutionCache,
                 dout.withUnsafeBufferPointer { ds in
                     let (images, filters, upstream) = (xs.baseAddress!, ws.baseAddress!, ds.baseAddress!)
                     withOptionalOutput(&dx) { inputs in
-                        let direct = usesDirectKernels(g)
                         inChunks(n, workEach: f * positions * k * (inputs != nil ? 2 : 1)) { chunk in
                             ScratchBuffers.shared.withBuffer(count: positions * k * (direct ? 1 : 2)) { columns in
                                 let windowGradients = direct ? columns : columns + positions * k
@@ -155,7 +155,7 @@ private func convolutionGradients(_ dout: Tensor, _ cache: FastConvolutionCache,
                                                beta: 0, into: partial, ldc: k, threads: 1)
                                     }
                                     for filter in 0 ..< f {
-                                        partial[f * k + filter] = laneSum(maps + filter * positions, positions)
+                                        partial[f * k + filter] = laneSum(of: maps + filter * positions, count: positions)
                                     }
                                     if let inputs {
                                         matmul(m: positions, n: k, k: f, maps, lda: positions, transposeA: true, filters, ldb: k,
@@ -196,7 +196,7 @@ private func withOptionalOutput(_ tensor: inout Tensor?, _ body: (UnsafeMutableP
 /// How the fast layer computes a convolution at `stride` on this CPU with the active kernel, in a
 /// sentence for the chapter program's report.
 public func fastConvolutionMethod(stride: Int) -> String {
-    if stride == 1 && SIMDKernel.active == .eightLane {
+    if usesDirectKernels(stride: stride) {
         return "At stride 1 on this CPU the fast convolution is direct: AVX-512 kernels slide vectors of eight outputs over the "
             + "zero-padded image (no window matrix), and its dx is a convolution of dout with the filters turned round"
     }
@@ -205,9 +205,9 @@ public func fastConvolutionMethod(stride: Int) -> String {
 
 /// Whether the forward pass and dW run the direct stride-1 kernels: only at stride 1, and only when the
 /// AVX-512 kernels are the active ones (the only gate in front of them, as for the matrix product).
-func usesDirectKernels(_ g: ConvolutionGeometry) -> Bool {
+func usesDirectKernels(stride: Int) -> Bool {
     #if arch(x86_64)
-    return g.stride == 1 && SIMDKernel.active == .eightLane
+    return stride == 1 && SIMDKernel.active == .eightLane
     #else
     return false
     #endif
@@ -263,8 +263,7 @@ private func directForward(images: UnsafePointer<Double>, n: Int, filters: Unsaf
             }
         }
         inChunks(n, workEach: f * positions * k) { chunk in
-            ScratchBuffers.shared.withBuffer(count: layout.count + 8) { buffer in
-                let padded = alignedToCacheLine(buffer)
+            ScratchBuffers.shared.withBuffer(count: layout.count) { padded in
                 for image in chunk {
                     layout.pad(images + image * imageSize, into: padded)
                     for tile in 0 ..< tiles {
@@ -294,8 +293,7 @@ private func directFilterGradient(image: UnsafePointer<Double>, upstream: Unsafe
     let (k, layout) = (g.windowSize, PaddedImageLayout(g))
     let (ho, wo, vectors) = (g.outputHeight, g.outputWidth, layout.vectorsPerRow)
     let upstreamRow = 8 * vectors
-    ScratchBuffers.shared.withBuffer(count: layout.count + (wo == upstreamRow ? 0 : f * ho * upstreamRow) + 8) { buffer in
-        let scratch = alignedToCacheLine(buffer)
+    ScratchBuffers.shared.withBuffer(count: layout.count + (wo == upstreamRow ? 0 : f * ho * upstreamRow)) { scratch in
         layout.pad(image, into: scratch)
         var maps = upstream
         if wo != upstreamRow {
@@ -314,29 +312,6 @@ private func directFilterGradient(image: UnsafePointer<Double>, upstream: Unsafe
         }
     }
     #endif
-}
-
-/// The sum of `count` entries as eight running sums (one per index modulo 8) added at the end: a
-/// single running sum makes each addition wait for the one before.
-@inline(__always)
-private func laneSum(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
-    var sums = SIMD8<Double>()
-    var i = 0
-    while i + 8 <= count {
-        sums += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self)
-        i += 8
-    }
-    var total = sums.sum()
-    while i < count {
-        total += x[i]
-        i += 1
-    }
-    return total
-}
-
-/// The first address at or after `p` on a 64-byte boundary (at most 7 entries on).
-func alignedToCacheLine(_ p: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
-    UnsafeMutablePointer(bitPattern: (UInt(bitPattern: p) + 63) & ~63)!
 }
 
 /// dx of a stride-1 convolution as a convolution itself: dx[c, i, j] = Σ over f, di, dj of

@@ -18,7 +18,8 @@ final class ScratchBuffers: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [UnsafeMutableBufferPointer<Double>] = []
 
-    /// Runs `body` with at least `count` doubles of uninitialised memory, which it must not keep.
+    /// Runs `body` with at least `count` doubles of uninitialised memory, starting on a 64-byte cache
+    /// line, which it must not keep.
     func withBuffer<R>(count: Int, _ body: (UnsafeMutablePointer<Double>) throws -> R) rethrows -> R {
         let buffer = take(count)
         defer { giveBack(buffer) }
@@ -34,9 +35,12 @@ final class ScratchBuffers: @unchecked Sendable {
             return idle.remove(at: best)
         }
         if let largest = idle.indices.max(by: { idle[$0].count < idle[$1].count }) {
-            idle.remove(at: largest).deallocate()
+            UnsafeMutableRawPointer(idle.remove(at: largest).baseAddress!).deallocate()
         }
-        return UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(count, 1))
+        // On a cache line: the direct convolution's padded rows are whole cache lines from there.
+        let capacity = Swift.max(count, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Double>.stride, alignment: 64)
+        return UnsafeMutableBufferPointer(start: raw.bindMemory(to: Double.self, capacity: capacity), count: capacity)
     }
 
     private func giveBack(_ buffer: UnsafeMutableBufferPointer<Double>) {

@@ -134,6 +134,10 @@ extension Matrix {
 @inline(__always)
 private func greater(_ x: Double, than y: Double) -> Bool { x > y || x != x }
 
+/// The sum of `count` doubles from `p`, added as ``Matrix/sum()`` adds a matrix's entries (sixteen
+/// running sums, then those): for given code that sums a row of a buffer it holds.
+public func laneSum(of p: UnsafePointer<Double>, count: Int) -> Double { count > 0 ? laneSum(p, count) : 0 }
+
 /// The sum of `p[0 ..< n]` in sixteen partial sums.
 @inline(__always)
 private func laneSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
