@@ -90,8 +90,8 @@ public func convReLUPoolForward(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: I
     throw NotImplemented()
 }
 
-/// Backward pass of the conv – ReLU – pool sandwich: the pooling's backward, the ReLU's, then the
-/// convolution's.
+/// Backward pass of the conv – ReLU – pool sandwich: its layers' backward passes, in the reverse of
+/// the forward pass's order.
 ///
 /// - Parameters:
 ///   - dout: dL/d(out), the shape of the forward output.

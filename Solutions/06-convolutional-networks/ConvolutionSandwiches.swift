@@ -90,14 +90,17 @@ public func convReLUBackward(_ dout: Tensor, cache: ConvReLUCache, inputGradient
 ///   is a `ConvolutionGeometryError`).
 public func convReLUPoolForward(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int = 1, padding: Int = 0, poolSize: Int = 2) throws
     -> (out: Tensor, cache: ConvReLUPoolCache) {
+    // Max pooling and the ReLU commute: the largest of max(0, a_i) is max(0, the largest a_i), and the
+    // gradient reaches the same entry (the first maximum, when it is positive) or none. So the ReLU runs
+    // on the pooled maps, a quarter as many entries, forward and backward: the same numbers, bit for bit.
     let (a, convolutionCache) = try convForwardFast(x, w, b, stride: stride, padding: padding)
-    let (r, reluCache) = try reluForward(a)
-    let (out, poolCache) = try maxPoolForwardFast(r, poolHeight: poolSize, poolWidth: poolSize, stride: poolSize)
+    let (pooled, poolCache) = try maxPoolForwardFast(a, poolHeight: poolSize, poolWidth: poolSize, stride: poolSize)
+    let (out, reluCache) = try reluForward(pooled)
     return (out, ConvReLUPoolCache(convolution: convolutionCache, relu: reluCache, pool: poolCache))
 }
 
-/// Backward pass of the conv – ReLU – pool sandwich: the pooling's backward, the ReLU's, then the
-/// convolution's.
+/// Backward pass of the conv – ReLU – pool sandwich: its layers' backward passes, in the reverse of
+/// the forward pass's order.
 ///
 /// - Parameters:
 ///   - dout: dL/d(out), the shape of the forward output.
@@ -107,7 +110,14 @@ public func convReLUPoolForward(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: I
 /// - Throws: what the layers' backward passes throw.
 public func convReLUPoolBackward(_ dout: Tensor, cache: ConvReLUPoolCache, inputGradient: Bool = true) throws
     -> (dx: Tensor?, dw: Tensor, db: Tensor) {
-    let dr = try maxPoolBackwardFast(dout, cache: cache.pool)
-    return try convReLUBackward(dr, cache: ConvReLUCache(convolution: cache.convolution, relu: cache.relu),
-                                inputGradient: inputGradient)
+    // In the forward pass's order (pool, then ReLU; see convReLUPoolForward): the ReLU's backward on
+    // the pooled maps, then the pooling's, then the convolution's.
+    let dpooled = try reluBackward(dout, cache: cache.relu)
+    let da = try maxPoolBackwardFast(dpooled, cache: cache.pool)
+    if inputGradient {
+        let (dx, dw, db) = try convBackwardFast(da, cache: cache.convolution)
+        return (dx, dw, db)
+    }
+    let (dw, db) = try convParameterGradientsFast(da, cache: cache.convolution)
+    return (nil, dw, db)
 }
