@@ -113,6 +113,36 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(threadCount(m: 8, n: 8, k: 8, requested: 2, parts: 2), 1, "small products stay on one thread")
     }
 
+    /// A short, deep product with few slivers (an affine layer's x W: (50, K) x (K, 100)) is summed in
+    /// four segments of its depth; the segments depend on the shape only, so any thread count gives
+    /// the same bits, with beta 0 or 1, and one slice fewer than the threshold keeps the plain path.
+    func testDeepNarrowProductsSplitTheirDepthTheSameOnAnyThreadCount() {
+        for kernel in SIMDKernel.available {
+            var rng = SeededGenerator(seed: 15)
+            let tiling = kernel.tiling
+            let deep = 8 * tiling.kc + 5                                     // 9 slices, the last 5 deep
+            XCTAssertEqual(depthSegments(slivers: (100 + tiling.nr - 1) / tiling.nr, slices: 9), 4, "\(kernel)")
+            XCTAssertEqual(depthSegments(slivers: 7, slices: 7), 1, "\(kernel): too shallow to split")
+            XCTAssertEqual(depthSegments(slivers: 16, slices: 30), 1, "\(kernel): enough slivers to share")
+            for (m, k, n) in [(50, deep, 100), (3, deep, 17), (13, 7 * tiling.kc, 9)] {
+                let a = Matrix.gaussian(m, k, using: &rng), b = Matrix.gaussian(k, n, using: &rng)
+                let c0 = Matrix.gaussian(m, n, using: &rng)
+                let (expected, bound) = reference(a, b, false, false)
+                for beta in [0.0, 1.0] {
+                    var one = c0, two = c0, three = c0
+                    gemmInto(&one, a, b, beta: beta, threads: 1, kernel: kernel)
+                    gemmInto(&two, a, b, beta: beta, threads: 2, kernel: kernel)
+                    gemmInto(&three, a, b, beta: beta, threads: 3, kernel: kernel)
+                    XCTAssertEqual(one, two, "\(kernel): (\(m), \(k), \(n)) beta \(beta): 1 and 2 threads differ")
+                    XCTAssertEqual(one, three, "\(kernel): (\(m), \(k), \(n)) beta \(beta): 1 and 3 threads differ")
+                    let target = beta == 0 ? expected : expected + c0
+                    assertClose(one, target, tolerance: beta == 0 ? bound : bound + c0.magnitude * Double.ulpOfOne,
+                                "\(kernel): (\(m), \(k), \(n)) beta \(beta)")
+                }
+            }
+        }
+    }
+
     /// Both kernels sum each entry in order of p with one fused multiply-add per term, so while K fits
     /// one slice (K <= 256, the smaller KC) they give the same bits, whatever the tile an entry falls in.
     func testKernelsAgreeBitForBitWithinOneSlice() throws {
