@@ -160,13 +160,12 @@ struct Bench: ParsableCommand {
                     print("| " + cells.joined(separator: " | ") + " |")
                     fflush(stdout)
                 }
+                // No pause after the exits (the one-shot processes of before needed a second each:
+                // Swift ran up to 1.7 times slower right after one exited). stop() waits for the exit,
+                // and the next row's references start and prepare their data before anything is
+                // timed: the first round after the exit of a NumPy process that held 1.2 GB (softmax)
+                // took 5.9 ms in Swift (two-layer net), the median of the row 6.0.
                 for process in references { process.stop() }
-                if !references.isEmpty {
-                    // For a while after a Python process exits, the Swift runs on this virtual machine were
-                    // up to 1.7 times slower (the system reclaiming the process's memory, most likely): a
-                    // pause lets that pass before the next row's Swift warm-up.
-                    Thread.sleep(forTimeInterval: 1)
-                }
             }
         }
         if let (version, config, core) = blas {

@@ -69,12 +69,17 @@ struct Rounds {
 
     /// Warms every side up (Swift first), then times `count` rounds. When every side's warm-up took
     /// longer than `longSeconds`, the warm-ups count as the first round instead of being thrown away.
+    /// Each side starts once the one before has gone idle (``waitUntilIdle(_:maximum:)``; a reference
+    /// waits for itself after each answer).
     init(count: Int, swift stopwatch: inout Stopwatch, references processes: [ReferenceProcess], longSeconds: Double = 5) throws {
         references = processes.map { _ in [] }
-        let warmUps = [stopwatch.warmUp()] + (try processes.map { try $0.warmUp() })
+        let swiftWarmUp = stopwatch.warmUp()
+        if !processes.isEmpty { waitUntilIdle(getpid()) }
+        let warmUps = [swiftWarmUp] + (try processes.map { try $0.warmUp() })
         if warmUps.allSatisfy({ $0 > longSeconds }) { append(warmUps) }
         while swift.count < count {
             var round = [stopwatch.time()]
+            if !processes.isEmpty { waitUntilIdle(getpid()) }
             for process in processes { round.append(try process.time()) }
             append(round)
         }

@@ -134,6 +134,7 @@ final class ReferenceProcess {
             throw failure("it stopped reading its requests")    // nextLine would find the end; this says it first
         }
         let json = try nextLine()
+        waitUntilIdle(process.processIdentifier)
         guard let answer = try? JSONDecoder().decode(Answer.self, from: json), let seconds = answer.seconds else {
             let text = String(decoding: json, as: UTF8.self)
             throw failure("it answered \"\(line)\" with \(text), not {\"seconds\": ...}")
@@ -186,6 +187,35 @@ final class ReferenceProcess {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         return !process.isRunning
+    }
+}
+
+/// Waits, at most `maximum` seconds, until the threads of process `pid` have stopped using the CPU after
+/// a run, so that they do not take a core from the next side's run: OpenBLAS's threads spin for about
+/// 0.15 s after a threaded call before they sleep (120 ms of CPU time after a 2-thread GEMM of n = 1,024
+/// on this machine), and a Swift GEMM on two threads right after one took 1.7 times as long (46 ms
+/// against 28 for n = 1,024). Bench's own process counts too (its main thread sleeps while it waits).
+/// Where the threads' CPU times cannot be read (no /proc), waits a fixed 0.2 s.
+func waitUntilIdle(_ pid: Int32, maximum: Double = 1) {
+    guard var used = cpuNanoseconds(pid) else { return Thread.sleep(forTimeInterval: 0.2) }
+    var time = DispatchTime.now().uptimeNanoseconds
+    let deadline = time + UInt64(maximum * 1e9)
+    while time < deadline {
+        Thread.sleep(forTimeInterval: 0.01)
+        guard let nowUsed = cpuNanoseconds(pid) else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if (nowUsed &- used) * 10 < now - time { return }    // under a tenth of one core: idle
+        (used, time) = (nowUsed, now)
+    }
+}
+
+/// The CPU time of all the threads of process `pid`, from Linux's per-thread scheduler statistics.
+private func cpuNanoseconds(_ pid: Int32) -> UInt64? {
+    let tasks = "/proc/\(pid)/task"
+    guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return nil }
+    return threads.reduce(0) { total, thread in
+        let line = try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8)
+        return total + (line?.split(separator: " ").first.flatMap { UInt64($0) } ?? 0)
     }
 }
 
