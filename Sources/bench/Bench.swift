@@ -4,8 +4,9 @@ import CAllocator
 import LinearAlgebra
 
 /// Times the workbook's heavy workloads in Swift and, when python3 with numpy is here, the same
-/// workloads in NumPy in the same run, and prints a Markdown table with the ratio numpy / Swift
-/// (above 1: Swift is faster). When torch is installed too, PyTorch on the CPU adds reference columns
+/// workloads in NumPy in the same run, in rounds (Swift, then NumPy, then PyTorch, back to back), and
+/// prints a Markdown table with the ratio numpy / Swift, the median of the rounds' ratios (above 1:
+/// Swift is faster). When torch is installed too, PyTorch on the CPU adds reference columns
 /// (fp64, and fp32 for the convnet step), the ratio torch / Swift beside them. See Sources/bench/README.md.
 @main
 struct Bench: ParsableCommand {
@@ -16,7 +17,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Fewer runs and GEMM sizes up to 1,024: a first look in about a minute.")
     var quick = false
 
-    @Option(help: "Timed runs per workload and thread count (after one warm-up run); default 7, 3 with --quick.")
+    @Option(help: "Timed rounds per workload and thread count, each one run of every side (after one warm-up run of each); default 7, 3 with --quick.")
     var repeats: Int?
 
     @Option(name: .customLong("only"), help: """
