@@ -92,11 +92,14 @@ struct Bench: ParsableCommand {
         let withTorch = !noTorch && torchMissing == nil
         let withTorchFloat32 = withTorch && workloads.contains { $0.torchFloat32 }
         print("Machine: \(machineDescription())\(loadAverage().map { String(format: "; load average %.2f at the start", $0) } ?? "")")
+        let sides = ["Swift"] + (numpyMissing == nil ? ["numpy"] : []) + (withTorch ? ["torch"] : [])
+        let round = sides.count == 1 ? "a round is one Swift run"
+            : "a round runs \(sides.dropLast().joined(separator: ", ")) and \(sides.last!) once each, back to back"
         print("""
             Runs: \(repeats) rounds after one warm-up run of each side (warm-ups all over 5 s count as the first round); \
-            in each round Swift runs once, then \(withTorch ? "numpy, then torch," : "numpy") once, back to back. \
-            Times are each side's median (fastest–slowest); a ratio is the median over the rounds of that round's \
-            reference time / its Swift time (above 1: Swift is faster)\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
+            \(round). Times are each side's median (fastest–slowest)\(sides.count == 1 ? "" : """
+            ; a ratio is the median over the rounds of that round's reference time / its Swift time (above 1: Swift is faster)
+            """)\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
             """)
         if let (reason, missing) = torchMissing {
             print(missing
