@@ -4,8 +4,9 @@ import CAllocator
 import LinearAlgebra
 
 /// Times the workbook's heavy workloads in Swift and, when python3 with numpy is here, the same
-/// workloads in NumPy in the same run, and prints a Markdown table with the ratio numpy / Swift
-/// (above 1: Swift is faster). When torch is installed too, PyTorch on the CPU adds reference columns
+/// workloads in NumPy in the same run, in rounds (Swift, then NumPy, then PyTorch, back to back), and
+/// prints a Markdown table with the ratio numpy / Swift, the median of the rounds' ratios (above 1:
+/// Swift is faster). When torch is installed too, PyTorch on the CPU adds reference columns
 /// (fp64, and fp32 for the convnet step), the ratio torch / Swift beside them. See Sources/bench/README.md.
 @main
 struct Bench: ParsableCommand {
@@ -16,7 +17,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Fewer runs and GEMM sizes up to 1,024: a first look in about a minute.")
     var quick = false
 
-    @Option(help: "Timed runs per workload and thread count (after one warm-up run); default 7, 3 with --quick.")
+    @Option(help: "Timed rounds per workload and thread count, each one run of every side (after one warm-up run of each); default 7, 3 with --quick.")
     var repeats: Int?
 
     @Option(name: .customLong("only"), help: """
@@ -78,20 +79,27 @@ struct Bench: ParsableCommand {
             }
         }
 
-        let numpy = ReferenceRunner(script: URL(fileURLWithPath: numpyScript), module: "numpy", skipFlag: "--no-numpy")
+        let numpy = ReferenceRunner(script: URL(fileURLWithPath: numpyScript), module: "numpy", skipFlag: "--no-numpy",
+                                    threadVariable: "OPENBLAS_NUM_THREADS")
         let numpyMissing = noNumPy ? "not run (--no-numpy)" : numpy.availability().map { reason, missing in
             missing ? "\(reason) (pip install numpy to compare)" : "\(reason) (pass --numpy-script PATH)"
         }
         // PyTorch is a reference only, never a dependency: without it the table is the one above and a
         // line says how to add the columns.
-        let torch = ReferenceRunner(script: URL(fileURLWithPath: torchScript), module: "torch", skipFlag: "--no-torch")
+        let torch = ReferenceRunner(script: URL(fileURLWithPath: torchScript), module: "torch", skipFlag: "--no-torch",
+                                    threadVariable: "OMP_NUM_THREADS")
         let torchMissing = noTorch ? nil : torch.availability()
         let withTorch = !noTorch && torchMissing == nil
         let withTorchFloat32 = withTorch && workloads.contains { $0.torchFloat32 }
         print("Machine: \(machineDescription())\(loadAverage().map { String(format: "; load average %.2f at the start", $0) } ?? "")")
+        let sides = ["Swift"] + (numpyMissing == nil ? ["numpy"] : []) + (withTorch ? ["torch"] : [])
+        let round = sides.count == 1 ? "a round is one Swift run"
+            : "a round runs \(sides.dropLast().joined(separator: ", ")) and \(sides.last!) once each, back to back"
         print("""
-            Runs: \(repeats) timed after one warm-up (a warm-up over 5 s counts as the first timed run); \
-            times are medians (fastest–slowest) per run\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
+            Runs: \(repeats) rounds after one warm-up run of each side (warm-ups all over 5 s count as the first round); \
+            \(round). Times are each side's median (fastest–slowest)\(sides.count == 1 ? "" : """
+            ; a ratio is the median over the rounds of that round's reference time / its Swift time (above 1: Swift is faster)
+            """)\(numpyMissing == nil ? "" : "; numpy: \(numpyMissing!)")
             """)
         if let (reason, missing) = torchMissing {
             print(missing
@@ -109,48 +117,59 @@ struct Bench: ParsableCommand {
         var blas: (String, String, String)?
         var torchBuild: TorchReport?
         var torchThreads: Set<String> = []    // "asked→used" where torch did not take the row's count
+        LiveReferences.shared.installHandlers()
+        defer { LiveReferences.shared.stopAll() }
         for workload in workloads {
             let run = workload.prepare()
             for threads in threadCounts {
+                Parallelism.threadCount = threads
+                // One process per reference (and precision) serves every kernel's rows at this thread
+                // count, with the data prepared once; each row warms every side up again.
+                var references: [ReferenceProcess] = []
+                var numpyIndex: Int?, torchIndex: Int?, torchFloat32Index: Int?
+                if numpyMissing == nil {
+                    let process = try numpy.start(workload.numpyArguments, threads: threads, minimumSeconds: minimumSeconds)
+                    references.append(process)
+                    numpyIndex = references.count - 1
+                    let report = try decode(NumPyReport.self, process)
+                    blas = (report.numpy, report.blas, report.core)
+                }
+                func startTorch(_ dtype: String) throws -> Int {
+                    let process = try torch.start(workload.numpyArguments + ["--dtype", dtype, "--threads", "\(threads)"],
+                                                  threads: threads, minimumSeconds: minimumSeconds)
+                    references.append(process)
+                    let report = try decode(TorchReport.self, process)
+                    torchBuild = report
+                    if report.threads != threads { torchThreads.insert("\(threads)→\(report.threads)") }
+                    return references.count - 1
+                }
+                if withTorch { torchIndex = try startTorch("float64") }
+                if withTorch && workload.torchFloat32 { torchFloat32Index = try startTorch("float32") }
                 for kernel in kernels {
-                    Parallelism.threadCount = threads
                     SIMDKernel.active = kernel
-                    // Half the Swift runs before the references' and half after, so that a change of load
-                    // on the machine meets every side alike.
                     var stopwatch = Stopwatch(minimumSeconds: minimumSeconds, run)
-                    stopwatch.time(until: (repeats + 1) / 2)
-                    var numpyTiming: Timing?
-                    if numpyMissing == nil {
-                        let report = try numpy.measure(workload.numpyArguments, threads: threads, repeats: repeats,
-                                                       minimumSeconds: minimumSeconds, as: NumPyReport.self)
-                        numpyTiming = Timing(seconds: report.times)
-                        blas = (report.numpy, report.blas, report.core)
-                    }
-                    func timeTorch(_ dtype: String) throws -> Timing {
-                        let report = try torch.measure(workload.numpyArguments + ["--dtype", dtype, "--threads", "\(threads)"],
-                                                       threads: threads, repeats: repeats, minimumSeconds: minimumSeconds,
-                                                       as: TorchReport.self)
-                        torchBuild = report
-                        if report.threads != threads { torchThreads.insert("\(threads)→\(report.threads)") }
-                        return Timing(seconds: report.times)
-                    }
-                    let torchTiming = withTorch ? try timeTorch("float64") : nil
-                    let torchFloat32Timing = withTorch && workload.torchFloat32 ? try timeTorch("float32") : nil
-                    stopwatch.time(until: repeats)
+                    let rounds = try Rounds(count: repeats, swift: &stopwatch, references: references)
                     sink += stopwatch.sink
-                    let swift = stopwatch.timing
+                    let swift = Timing(seconds: rounds.swift)
+                    func timing(_ index: Int?) -> Timing? { index.map { Timing(seconds: rounds.references[$0]) } }
                     func rate(_ timing: Timing?) -> String {
                         guard let timing, let flops = workload.flops else { return "" }
                         return String(format: "%.1f", flops / timing.median / 1e9)
                     }
-                    func ratio(_ timing: Timing?) -> String { timing.map { String(format: "%.2f", $0.median / swift.median) } ?? "" }
-                    var cells = [workload.name, "\(threads)", "\(kernel)", swift.summary, numpyTiming?.summary ?? "", ratio(numpyTiming)]
-                    if withTorch { cells += [torchTiming?.summary ?? "", ratio(torchTiming)] }
-                    if withTorchFloat32 { cells += [torchFloat32Timing?.summary ?? "", ratio(torchFloat32Timing)] }
-                    cells += [rate(swift), rate(numpyTiming)] + (withTorch ? [rate(torchTiming)] : [])
+                    func ratio(_ index: Int?) -> String { index.map { String(format: "%.2f", rounds.ratio($0)) } ?? "" }
+                    var cells = [workload.name, "\(threads)", "\(kernel)", swift.summary, timing(numpyIndex)?.summary ?? "", ratio(numpyIndex)]
+                    if withTorch { cells += [timing(torchIndex)?.summary ?? "", ratio(torchIndex)] }
+                    if withTorchFloat32 { cells += [timing(torchFloat32Index)?.summary ?? "", ratio(torchFloat32Index)] }
+                    cells += [rate(swift), rate(timing(numpyIndex))] + (withTorch ? [rate(timing(torchIndex))] : [])
                     print("| " + cells.joined(separator: " | ") + " |")
                     fflush(stdout)
                 }
+                // No pause after the exits (the one-shot processes of before needed a second each:
+                // Swift ran up to 1.7 times slower right after one exited). stop() waits for the exit,
+                // and the next row's references start and prepare their data before anything is
+                // timed: the first round after the exit of a NumPy process that held 1.2 GB (softmax)
+                // took 5.9 ms in Swift (two-layer net), the median of the row 6.0.
+                for process in references { process.stop() }
             }
         }
         if let (version, config, core) = blas {
@@ -176,6 +195,15 @@ struct Bench: ParsableCommand {
                          load, ProcessInfo.processInfo.activeProcessorCount))
         }
         if sink.isNaN { print("(a workload produced NaN)") }
+    }
+}
+
+/// A reference's details line, decoded; a line that does not decode is the script's failure.
+private func decode<Report: Decodable>(_: Report.Type, _ process: ReferenceProcess) throws -> Report {
+    do {
+        return try JSONDecoder().decode(Report.self, from: process.details)
+    } catch {
+        throw process.failure("its first line, \(String(decoding: process.details, as: UTF8.self)), is not the details bench reads (\(error))")
     }
 }
 

@@ -1,19 +1,27 @@
 """NumPy timings for the Swift `bench` program: the same workloads, the same shapes, the same math.
 
-A benchmark tool only: nothing in the workbook imports or needs it. `swift run -c release bench` runs it
-once per workload and thread count, with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to that count,
-and reads the one JSON object it prints:
+A benchmark tool only: nothing in the workbook imports or needs it. `swift run -c release bench` starts
+it once per workload and thread count with `--serve`, with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to
+that count, and times it in rounds beside the Swift side over a line protocol on stdin and stdout:
 
-    {"times": [seconds per run, ...], "numpy": "2.4.6", "blas": "OpenBLAS ... Haswell ...", "core": "Haswell"}
+    ← {"numpy": "2.4.6", "blas": "OpenBLAS ... SkylakeX ...", "core": "SkylakeX"}   once, the data prepared
+    → warmup    ← {"seconds": 0.0071}     one untimed-by-the-table run; it sets the inner repeat count
+    → run       ← {"seconds": 0.0065}     one timed run (the mean of the inner repeats)
+    → quit      (or the end of stdin)     the process exits
 
-By hand: `OPENBLAS_NUM_THREADS=1 python3 Sources/bench/numpy_bench.py gemm --size 512 --repeats 5`.
+By hand it times `--repeats` runs after a warm-up and prints one JSON object:
+
+    {"times": [seconds per run, ...], "numpy": "2.4.6", "blas": "OpenBLAS ... SkylakeX ...", "core": "SkylakeX"}
+
+    OPENBLAS_NUM_THREADS=1 python3 Sources/bench/numpy_bench.py gemm --size 512 --repeats 5
 """
-
 import argparse
 import ctypes
 import glob
 import json
 import os
+import signal
+import sys
 import time
 
 import numpy as np
@@ -276,6 +284,47 @@ def blas_info():
     return "unknown", "unknown"
 
 
+class Runs:
+    """Times a workload: a warm-up run sets how many times a timed run repeats it (`inner`), so that a timed
+    run lasts at least `min_seconds`, and a timed run reports the mean seconds of its repeats."""
+
+    def __init__(self, run, min_seconds):
+        self.run, self.min_seconds, self.inner = run, min_seconds, None
+
+    def warm_up(self):
+        start = time.perf_counter()
+        self.run()
+        once = time.perf_counter() - start
+        self.inner = max(1, int(np.ceil(self.min_seconds / max(once, 1e-9))))
+        return once
+
+    def timed(self):
+        if self.inner is None:
+            self.warm_up()
+        start = time.perf_counter()
+        for _ in range(self.inner):
+            self.run()
+        return (time.perf_counter() - start) / self.inner
+
+
+def serve(runs, details):
+    """The line protocol `bench` speaks (see the module's doc): the details once, then one JSON line per request."""
+    # bench stops this process itself (Ctrl-C reaches it through bench); and if bench dies, so does this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)               # PR_SET_PDEATHSIG
+    print(json.dumps(details), flush=True)
+    for line in sys.stdin:
+        request = line.strip()
+        if request == "quit":
+            break
+        if request in ("warmup", "run"):
+            seconds = runs.warm_up() if request == "warmup" else runs.timed()
+            print(json.dumps({"seconds": seconds}), flush=True)
+        else:
+            print(json.dumps({"error": f"unknown request {request!r} (warmup, run or quit)"}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload", choices=sorted(WORKLOADS))
@@ -284,23 +333,23 @@ def main():
     parser.add_argument("--min-seconds", type=float, default=0.05,
                         help="a run repeats a short workload until it takes this long, and reports the mean")
     parser.add_argument("--long-seconds", type=float, default=5.0,
-                        help="a warm-up run longer than this counts as the first timed run")
+                        help="a warm-up run longer than this counts as the first timed run (by hand; bench decides with --serve)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--serve", action="store_true",
+                        help="prepare the data once, then time runs on request (the protocol bench speaks)")
     args = parser.parse_args()
 
-    run = WORKLOADS[args.workload](np.random.default_rng(args.seed), args.size)
-    start = time.perf_counter()
-    run()                                                        # warm-up, and the calibration
-    once = time.perf_counter() - start
-    inner = max(1, int(np.ceil(args.min_seconds / max(once, 1e-9))))
+    runs = Runs(WORKLOADS[args.workload](np.random.default_rng(args.seed), args.size), args.min_seconds)
+    config, core = blas_info()
+    details = {"numpy": np.__version__, "blas": config, "core": core}
+    if args.serve:
+        serve(runs, details)
+        return
+    once = runs.warm_up()
     times = [once] if once > args.long_seconds else []
     while len(times) < args.repeats:
-        start = time.perf_counter()
-        for _ in range(inner):
-            run()
-        times.append((time.perf_counter() - start) / inner)
-    config, core = blas_info()
-    print(json.dumps({"times": times, "numpy": np.__version__, "blas": config, "core": core}))
+        times.append(runs.timed())
+    print(json.dumps({"times": times, **details}))
 
 
 if __name__ == "__main__":

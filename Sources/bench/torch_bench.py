@@ -1,13 +1,19 @@
 """PyTorch (CPU) timings for the Swift `bench` program: the workloads of numpy_bench.py, the same shapes.
 
 A benchmark reference only, used when torch is installed by hand (`pip install torch`): nothing in the
-workbook imports or needs it. `swift run -c release bench` runs it once per workload, thread count and
-precision, with OMP_NUM_THREADS and MKL_NUM_THREADS set to the thread count, `--threads` passed to
-torch.set_num_threads, and OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment. It
-reads the one JSON object this prints last:
+workbook imports or needs it. `swift run -c release bench` starts it once per workload, thread count and
+precision with `--serve`, with OMP_NUM_THREADS and MKL_NUM_THREADS set to the thread count, `--threads`
+passed to torch.set_num_threads, and OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment,
+and times it in rounds beside the Swift side over the line protocol of numpy_bench.py:
 
-    {"times": [seconds per run, ...], "torch": "2.13.0+cpu", "dtype": "float64", "threads": 2,
-     "capability": "AVX512", "blas": "MKL 2024.2", "onednn": "v3.12.0"}
+    ← {"torch": "2.13.0+cpu", "dtype": "float64", "threads": 2, "capability": "AVX512",
+       "blas": "MKL 2024.2", "onednn": "v3.12.0"}                    once, the data prepared
+    → warmup    ← {"seconds": 0.41}       one run that sets the inner repeat count
+    → run       ← {"seconds": 0.39}       one timed run (the mean of the inner repeats)
+    → quit      (or the end of stdin)     the process exits
+
+By hand it times `--repeats` runs after a warm-up and prints one JSON object, the details above with
+"times": [seconds per run, ...].
 
 The workloads are written as a PyTorch user writes them: the layers from torch.nn.functional, the
 backward pass by autograd (loss.backward()), the update rules from torch.optim. The math is that of
@@ -19,7 +25,10 @@ By hand: `python3 Sources/bench/torch_bench.py convnetstep --threads 2 --dtype f
 import argparse
 import json
 import math
+import ctypes
 import re
+import signal
+import sys
 import time
 
 import torch
@@ -208,6 +217,47 @@ def libraries():
     return blas_name, onednn.group(1) if onednn else "none"
 
 
+class Runs:
+    """Times a workload: a warm-up run sets how many times a timed run repeats it (`inner`), so that a timed
+    run lasts at least `min_seconds`, and a timed run reports the mean seconds of its repeats."""
+
+    def __init__(self, run, min_seconds):
+        self.run, self.min_seconds, self.inner = run, min_seconds, None
+
+    def warm_up(self):
+        start = time.perf_counter()
+        self.run()
+        once = time.perf_counter() - start
+        self.inner = max(1, math.ceil(self.min_seconds / max(once, 1e-9)))
+        return once
+
+    def timed(self):
+        if self.inner is None:
+            self.warm_up()
+        start = time.perf_counter()
+        for _ in range(self.inner):
+            self.run()
+        return (time.perf_counter() - start) / self.inner
+
+
+def serve(runs, details):
+    """The line protocol `bench` speaks (see the module's doc): the details once, then one JSON line per request."""
+    # bench stops this process itself (Ctrl-C reaches it through bench); and if bench dies, so does this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)               # PR_SET_PDEATHSIG
+    print(json.dumps(details), flush=True)
+    for line in sys.stdin:
+        request = line.strip()
+        if request == "quit":
+            break
+        if request in ("warmup", "run"):
+            seconds = runs.warm_up() if request == "warmup" else runs.timed()
+            print(json.dumps({"seconds": seconds}), flush=True)
+        else:
+            print(json.dumps({"error": f"unknown request {request!r} (warmup, run or quit)"}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload", choices=sorted(WORKLOADS))
@@ -218,28 +268,27 @@ def main():
     parser.add_argument("--min-seconds", type=float, default=0.05,
                         help="a run repeats a short workload until it takes this long, and reports the mean")
     parser.add_argument("--long-seconds", type=float, default=5.0,
-                        help="a warm-up run longer than this counts as the first timed run")
+                        help="a warm-up run longer than this counts as the first timed run (by hand; bench decides with --serve)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--serve", action="store_true",
+                        help="prepare the data once, then time runs on request (the protocol bench speaks)")
     args = parser.parse_args()
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(args.seed)
-    run = WORKLOADS[args.workload](generator, getattr(torch, args.dtype), args.size)
-    start = time.perf_counter()
-    run()                                                        # warm-up, and the calibration
-    once = time.perf_counter() - start
-    inner = max(1, math.ceil(args.min_seconds / max(once, 1e-9)))
+    runs = Runs(WORKLOADS[args.workload](generator, getattr(torch, args.dtype), args.size), args.min_seconds)
+    blas, onednn = libraries()
+    details = {"torch": torch.__version__, "dtype": args.dtype, "threads": torch.get_num_threads(),
+               "capability": torch.backends.cpu.get_cpu_capability(), "blas": blas, "onednn": onednn}
+    if args.serve:
+        serve(runs, details)
+        return
+    once = runs.warm_up()
     times = [once] if once > args.long_seconds else []
     while len(times) < args.repeats:
-        start = time.perf_counter()
-        for _ in range(inner):
-            run()
-        times.append((time.perf_counter() - start) / inner)
-    blas, onednn = libraries()
-    print(json.dumps({"times": times, "torch": torch.__version__, "dtype": args.dtype, "threads": torch.get_num_threads(),
-                      "capability": torch.backends.cpu.get_cpu_capability(), "blas": blas, "onednn": onednn}))
-
+        times.append(runs.timed())
+    print(json.dumps({"times": times, **details}))
 
 if __name__ == "__main__":
     main()
