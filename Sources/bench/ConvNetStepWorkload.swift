@@ -4,7 +4,8 @@ import ConvolutionLayers
 
 extension Workload {
     /// One training step of the three-layer convnet the chapter 6 program trains: a batch of 50 images
-    /// (3, 32, 32); conv 32 filters 7 x 7 (stride 1, padding 3) – ReLU – 2 x 2 max pool – affine 8,192 x
+    /// (3, 32, 32); conv 32 filters 7 x 7 (stride 1, padding 3) – ReLU – 2 x 2 max pool (pooled before the
+    /// ReLU, as the reference sandwich does: they commute) – affine 8,192 x
     /// 100 – ReLU – affine 100 x 10 – softmax loss with λ Σ W²; backward without the input's gradient;
     /// Adam on the six parameters. The layers are the given fast ones (at stride 1 with AVX-512 the
     /// direct convolution, else per-image im2col into reused buffers; pooling by reshape); ReLU, affine,
@@ -31,9 +32,11 @@ extension Workload {
             // Forward.
             let w1 = Tensor(reshaping: p["W1"]!, shape: [f, 3, k, k]), b1 = Tensor(reshaping: p["b1"]!, shape: [f])
             let (a1, convCache) = try! convForwardFast(x, w1, b1, stride: 1, padding: 3)
-            let r1 = Tensor(reshaping: Matrix(reshaping: a1, rows: 1, cols: a1.count).maximum(0), shape: a1.shape)
-            let (pooled, poolCache) = try! maxPoolForwardFast(r1)
-            let flat = Matrix(reshaping: pooled, rows: n, cols: f * 16 * 16)
+            // Pooled first, then the ReLU on a quarter of the entries, as the reference sandwich does
+            // (they commute: the same numbers).
+            let (pooled, poolCache) = try! maxPoolForwardFast(a1)
+            let flatPooled = Matrix(reshaping: pooled, rows: n, cols: f * 16 * 16)
+            let flat = flatPooled.maximum(0)
             let hiddenOut = (matmul(flat, p["W2"]!) + p["b2"]!).maximum(0)
             let scores = matmul(hiddenOut, p["W3"]!) + p["b3"]!
             let shifted = scores - scores.max(axis: 1)
@@ -54,10 +57,9 @@ extension Workload {
             let dhidden = gate(matmul(dscores, p["W3"]!, transposeB: true), by: hiddenOut)
             gradients["W2"] = matmul(flat, dhidden, transposeA: true)
             gradients["b2"] = dhidden.sum(axis: 0)
-            let dflat = matmul(dhidden, p["W2"]!, transposeB: true)
-            let dr1 = try! maxPoolBackwardFast(Tensor(reshaping: dflat, shape: pooled.shape), cache: poolCache)
-            let da1 = gate(Matrix(reshaping: dr1, rows: 1, cols: dr1.count), by: Matrix(reshaping: a1, rows: 1, cols: a1.count))
-            let (dw1, db1) = try! convParameterGradientsFast(Tensor(reshaping: da1, shape: a1.shape), cache: convCache)
+            let dflat = gate(matmul(dhidden, p["W2"]!, transposeB: true), by: flatPooled)
+            let da1 = try! maxPoolBackwardFast(Tensor(reshaping: dflat, shape: pooled.shape), cache: poolCache)
+            let (dw1, db1) = try! convParameterGradientsFast(da1, cache: convCache)
             gradients["W1"] = Matrix(reshaping: dw1, rows: f, cols: 3 * k * k)
             gradients["b1"] = Matrix(reshaping: db1, rows: 1, cols: f)
             for name in ["W1", "W2", "W3"] { addMultiple(2 * reg, of: p[name]!, to: &gradients[name]!) }
