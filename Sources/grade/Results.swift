@@ -141,13 +141,19 @@ struct ExerciseResult {
         return lines
     }
 
-    /// The first failure, briefly, for the scorecard without `--verbose`: its first line (what was
-    /// expected and what came back) and its hint, each cut to `width` characters, then how many more
-    /// failures `--verbose` shows.
-    func briefFailure(indent: String, width: Int = 160) -> [String] {
+    /// The first failure, briefly, for the scorecard without `--verbose`: its first line (what came back
+    /// and what was expected) and its hint, each cut to about `width` characters, then how many more
+    /// failures `--verbose` shows. A long "… is X, expected Y" keeps the start of both X and Y.
+    func briefFailure(indent: String, width: Int = 200) -> [String] {
         let failures = tests.compactMap { test -> [String]? in if case let .failed(messages) = test.outcome { return messages }; return nil }
         guard let first = failures.first?.first else { return [] }
-        func cut(_ line: String) -> String { line.count > width ? String(line.prefix(width - 1)) + "…" : line }
+        func cut(_ line: String, _ width: Int = width) -> String {
+            guard line.count > width else { return line }
+            if let expected = line.range(of: ", expected ", options: .backwards) {
+                return cut(String(line[..<expected.lowerBound]), width / 2) + ", expected " + cut(String(line[expected.upperBound...]), width / 2)
+            }
+            return String(line.prefix(width - 1)) + "…"
+        }
         let lines = first.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         var brief = [indent + cut(lines.first ?? "")]
         if let hint = lines.dropFirst().first(where: { $0.hasPrefix("hint:") }) { brief.append(indent + "  " + cut(hint)) }

@@ -85,7 +85,16 @@ final class GradeReportTests: XCTestCase {
         let verbose = Scorecard(results: [Self.mixed], track: "exercises").render(verbose: true)
         XCTAssertTrue(verbose.contains("hint: take the square root"), verbose)
         let long = ExerciseResult(name: "x", tests: [("test_x_a", .failed([String(repeating: "a", count: 300)]))])
-        XCTAssertEqual(long.briefFailure(indent: "").first?.count, 160, "a long first line is cut")
+        XCTAssertEqual(long.briefFailure(indent: "").first?.count, 200, "a long first line is cut")
+        // A long got and expected (the folds of 23 images in 5) keep the start of each.
+        let got = "[[0, 5, 10, 15, 20], [1, 6, 11, 16, 21], [2, 7, 12, 17, 22], [3, 8, 13, 18], [4, 9, 14, 19]]"
+        let expected = "[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18], [19, 20, 21, 22]]"
+        let folds2 = ExerciseResult(name: "makeFolds", tests: [("test_makeFolds_a", .failed([
+            "✗ makeFolds (Exercises/01-knn/CrossValidation.swift): the folds of 23 examples in 5 is \(got), expected \(expected)"]))])
+        let line = folds2.briefFailure(indent: "").first ?? ""
+        XCTAssertTrue(line.contains(", expected [[0, 1, 2, 3, 4], [5, 6"), line)
+        XCTAssertTrue(line.contains("in 5 is [[0, 5"), line)
+        XCTAssertLessThanOrEqual(line.count, 200 + ", expected ".count, line)
     }
 
     /// Issue: "skipped", "not-implemented" and "not implemented" all named a stub. The student reads "not
