@@ -157,7 +157,10 @@ enum ReportText {
             return "failed: \(failed) of \(exercise.tests.count) tests fail"
         case .crashed:
             let first = exercise.tests.first { if case .crashed = $0.outcome { return true }; return false }
-            return "crashed" + (first.map { " in \($0.name)" } ?? "")
+            if let first { return "crashed in \(first.name)" }
+            // Found looping through another exercise's test: none of its own ran.
+            for test in exercise.tests { if case let .notRun(why) = test.outcome { return "crashed: \(why)" } }
+            return "crashed"
         }
     }
 

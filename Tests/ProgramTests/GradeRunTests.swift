@@ -85,6 +85,9 @@ final class GradeRunTests: XCTestCase {
         let status = Dictionary(uniqueKeysWithValues: result.exercises.map { ($0.name, $0.status) })
         XCTAssertEqual(status["predictLabels"], .skipped, "waiting for computeDistancesNoLoops, not crashed")
         XCTAssertEqual(status["computeDistancesNoLoops"], .crashed)
+        let noLoops = try XCTUnwrap(result.exercises.first { $0.name == "computeDistancesNoLoops" })
+        XCTAssertEqual(ReportText.summary(of: noLoops), "crashed: computeDistancesNoLoops loops (stopped in test_predictLabels_tiesGoToTheSmallerLabel)",
+                       "the reports say why an exercise none of whose tests ran crashed")
     }
 
     /// The fresh tester's case: an endless loop in a function that other exercises call too. The loop is
