@@ -35,7 +35,11 @@ public final class Notebook {
     private var currentCell = ""
     /// The exercises that cells needed and found not implemented, each once, in the order met.
     public private(set) var missing: [NotImplemented] = []
-    private var cellsNotRun = 0
+    /// The cells (by number) that a stub stopped, in whole or in part.
+    private var cellsNotRun: Set<Int> = []
+    /// The cell that last noted a stub, and the stub: what a later cell that needs its result waits for.
+    private var lastNote: (cell: Int, heading: String, stub: NotImplemented)?
+    private var currentHeading = ""
     /// Pictures and plots that could not be written: the run goes on without them, and `finish()`
     /// reports the first.
     fileprivate var unwritten: [ProgramError] = []
@@ -123,6 +127,7 @@ public final class Notebook {
         print("\n\(numbered)\n\(String(repeating: "-", count: numbered.count))")
         lock.withLock {
             currentCell = numbered
+            currentHeading = heading
             report.addHeading(numbered)
         }
         let cell = Cell(notebook: self)
@@ -145,9 +150,22 @@ public final class Notebook {
     /// Records that a cell (or a part of one) needs `stub`, and says so in the cell.
     public func note(_ stub: NotImplemented, in cell: Cell) {
         if !missing.contains(stub) { missing.append(stub) }
-        cellsNotRun += 1
+        cellsNotRun.insert(cellCount)
+        lastNote = (cellCount, currentHeading, stub)
         cell.say("Not run: this needs \(stub.function) from \(stub.file), which is not implemented yet " +
                  "(`swift test --filter \(chapterTests)` says when it is right).")
+    }
+
+    /// A cell that cannot run because an earlier cell it needs (for `what`, e.g. "the trained net") was
+    /// stopped by a stub: its heading, and a line naming that cell and the exercise it waits for, so that
+    /// no cell vanishes from the terminal or the report.
+    public func cellNotRun(_ heading: String, needs what: String) {
+        _ = try? cell(heading) { cell in
+            guard let lastNote else { return cell.say("Not run: this needs \(what), which an earlier cell did not make.") }
+            cellsNotRun.insert(cellCount)
+            cell.say("Not run: this needs \(what) from cell \(lastNote.cell) (\(lastNote.heading)), which needs \(lastNote.stub.function) from "
+                     + "\(lastNote.stub.file), not implemented yet (`swift test --filter \(chapterTests)` says when it is right).")
+        }
     }
 
     /// Writes `report.md` and moves the run's folder into place (replacing the previous run's); then
@@ -171,7 +189,7 @@ public final class Notebook {
             throw unwritten.count == 1 ? first : ProgramError.someFilesNotWritten(first: first, count: unwritten.count)
         }
         if !missing.isEmpty {
-            throw ProgramError.exercisesNotImplemented(cells: cellsNotRun, missing: missing, chapterTests: chapterTests,
+            throw ProgramError.exercisesNotImplemented(cells: cellsNotRun.count, missing: missing, chapterTests: chapterTests,
                                                        program: program)
         }
     }

@@ -31,21 +31,36 @@ public struct ConfusionMatrixPlot: SVGPlot {
     }
 
     /// The plot as SVG: 640 pixels wide, as tall as the classes need.
+    ///
+    /// The column labels stand upright above their columns (read from the bottom up), in full; the top
+    /// margin and the left margin (the row labels) are sized from the longest name, estimating a
+    /// character as 0.6 of the font size, so that no label leaves the picture. (Labels cut to six
+    /// characters to fit a fixed margin read "automo".)
     public func makeSVG() -> String {
         let k = classNames.count
-        let (left, top, right) = (110.0, 70.0, 70.0)
-        let cell = k == 0 ? 0 : (640 - left - right) / Double(k)
-        var svg = SVGDocument(width: 640, height: top + cell * Double(k) + 20, title: title.isEmpty ? "confusion matrix" : title)
-        svg.text(title, at: (320, 22), size: 15, anchor: .middle, bold: true, class: "title")
+        let (columnSize, rowSize) = (10.0, 11.0)
+        let longest = Double(classNames.map(\.count).max() ?? 0)
+        // Title (baseline 22), "predicted class" (baseline 40), then the upright column labels, ending 6 px above the cells.
+        let top = 54 + ConfusionMatrixPlot.characterWidth * columnSize * longest
+        let left = max(110, 16 + ConfusionMatrixPlot.characterWidth * rowSize * longest)
+        let right = 70.0
+        let cell = k == 0 ? 0 : max(0, width - left - right) / Double(k)
+        var svg = SVGDocument(width: width, height: top + cell * Double(k) + 20, title: title.isEmpty ? "confusion matrix" : title)
+        let titleSize = min(15, (width - 16) / (ConfusionMatrixPlot.characterWidth * Double(max(title.count, 1))))
+        svg.text(title, at: (width / 2, 22), size: titleSize, anchor: .middle, bold: true, class: "title")
         svg.text("predicted class", at: (left + cell * Double(k) / 2, 40), size: 12, anchor: .middle, class: "axis-label")
-        svg.text("recall", at: (left + cell * Double(k) + 8, 62), size: 11, class: "axis-label")
+        svg.text("recall", at: (left + cell * Double(k) + 8, top - 6), size: rowSize, class: "axis-label")
         for j in 0 ..< k {
-            svg.text(String(classNames[j].prefix(6)), at: (left + cell * (Double(j) + 0.5), 62), size: 10, anchor: .middle, class: "column-label")
+            // Rotated a quarter turn anticlockwise about its start: the text runs upward from 6 px above
+            // the cells, and its glyphs lie left of the baseline, so the baseline sits 0.35 em right of
+            // the column's centre.
+            let x = left + cell * (Double(j) + 0.5) + 0.35 * columnSize
+            svg.text(classNames[j], at: (x, top - 6), size: columnSize, rotation: -90, class: "column-label")
         }
         for i in 0 ..< k {
             let total = counts[i].reduce(0, +)
             let y = top + cell * Double(i)
-            svg.text(classNames[i], at: (left - 8, y + cell / 2 + 4), size: 11, anchor: .end, class: "row-label")
+            svg.text(classNames[i], at: (left - 8, y + cell / 2 + 4), size: rowSize, anchor: .end, class: "row-label")
             for j in 0 ..< k {
                 let share = total == 0 ? 0 : Double(counts[i][j]) / Double(total)
                 svg.rectangle(x: left + cell * Double(j), y: y, width: cell - 1, height: cell - 1,
@@ -54,8 +69,14 @@ public struct ConfusionMatrixPlot: SVGPlot {
                          color: share > 0.6 ? .black : .white, class: "count")
             }
             let recall = total == 0 ? "–" : String(format: "%.2f", Double(counts[i][i]) / Double(total))
-            svg.text(recall, at: (left + cell * Double(k) + 8, y + cell / 2 + 4), size: 11, class: "recall")
+            svg.text(recall, at: (left + cell * Double(k) + 8, y + cell / 2 + 4), size: rowSize, class: "recall")
         }
         return svg.xml
     }
+
+    /// The picture's width in pixels.
+    private var width: Double { 640 }
+    /// A character's estimated width, as a fraction of the font size (Helvetica's lowercase letters are
+    /// narrower, about 0.5 on average).
+    static let characterWidth = 0.6
 }

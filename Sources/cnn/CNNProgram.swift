@@ -39,14 +39,20 @@ struct CNNProgram: ParsableCommand {
         valueName: "n"))
     var givenCompareCount: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "Filters of the first convolutional layer.")
-    var filters = 32
+    @Option(name: .customLong("filters"), parsing: .unconditional, help: ArgumentHelp(
+        "Filters of the three-layer convnet's convolution (default: 32); not with --architecture, whose conv<F> says it.",
+        valueName: "n"))
+    var givenFilters: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "Side of the first layer's square filters (odd: the padding (F - 1) / 2 keeps the size).")
-    var filterSize = 7
+    @Option(name: .customLong("filter-size"), parsing: .unconditional, help: ArgumentHelp(
+        "Side of the three-layer convnet's square filters (default: 7; odd: the padding (F - 1) / 2 keeps the size); not with --architecture, whose conv<F>k<K> says it.",
+        valueName: "n"))
+    var givenFilterSize: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "Hidden units of the affine layer after the pooling.")
-    var hiddenSize = 100
+    @Option(name: .customLong("hidden-size"), parsing: .unconditional, help: ArgumentHelp(
+        "Hidden units of the three-layer convnet's affine layer after the pooling (default: 100); not with --architecture, whose fc<H> says it.",
+        valueName: "n"))
+    var givenHiddenSize: Int?
 
     @Option(name: .long, help: ArgumentHelp("""
         Train another net of the lecture's pattern instead, written as layers joined by '-': conv<F> (3x3), conv<F>k<K>, \
@@ -71,8 +77,10 @@ struct CNNProgram: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Regularization strength λ of the L2 penalty λ Σ W² (weights only).")
     var reg = 1e-3
 
-    @Option(name: .long, parsing: .unconditional, help: "Standard deviation of the three-layer net's initial weights.")
-    var weightScale = 1e-3
+    @Option(name: .customLong("weight-scale"), parsing: .unconditional, help: ArgumentHelp(
+        "Standard deviation of the three-layer convnet's initial weights (default: 0.001); not with --architecture, whose weights start as He et al.'s.",
+        valueName: "s"))
+    var givenWeightScale: Double?
 
     @Option(name: .customLong("train-count"), parsing: .unconditional, help: ArgumentHelp(
         "Training images (default: 49,000; 500 with --smoke-test).", valueName: "n"))
@@ -104,6 +112,22 @@ struct CNNProgram: ParsableCommand {
     var trainCount: Int { givenTrainCount ?? (smokeTest ? 500 : 49_000) }
     var validationCount: Int { givenValidationCount ?? (smokeTest ? 100 : 1_000) }
     var testCount: Int { givenTestCount ?? (smokeTest ? 100 : 1_000) }
+    /// The three-layer convnet's sizes: the flags, or the lecture's net (32 filters 7 x 7, 100 hidden units).
+    var filters: Int { givenFilters ?? 32 }
+    var filterSize: Int { givenFilterSize ?? 7 }
+    var hiddenSize: Int { givenHiddenSize ?? 100 }
+    var weightScale: Double { givenWeightScale ?? 1e-3 }
+    /// The convolution whose naive and fast layers are timed: the first of the net trained (--architecture's
+    /// first conv layer, else the three-layer convnet's). An --architecture without a convolution times the
+    /// three-layer convnet's.
+    var timedConvolution: (filters: Int, size: Int) { architectureConvolution ?? (filters, filterSize) }
+
+    /// --architecture's first convolution; nil without --architecture, or if it has none.
+    var architectureConvolution: (filters: Int, size: Int)? {
+        guard let architecture, let layers = try? NetworkArchitecture(parsing: architecture).layers else { return nil }
+        for case let .convolution(filters, size) in layers { return (filters, size) }
+        return nil
+    }
 
     func validate() throws {
         try requirePositive(compareCount, flag: "--compare-count")
@@ -136,6 +160,19 @@ struct CNNProgram: ParsableCommand {
             } catch let error as ArchitectureError {
                 throw ValidationError("--architecture \"\(architecture)\": \(error)")
             }
+            // These set the three-layer convnet, which --architecture replaces: given with it, they would
+            // be silently ignored by the net (and half-used by the timing cell).
+            let given = [("--filters", givenFilters.map(String.init)), ("--filter-size", givenFilterSize.map(String.init)),
+                         ("--hidden-size", givenHiddenSize.map(String.init)), ("--weight-scale", givenWeightScale.map { "\($0)" })]
+                .compactMap { flag, value in value.map { "\(flag) \($0)" } }
+            if !given.isEmpty {
+                throw ValidationError("""
+                    \(given.joined(separator: ", ")) set\(given.count == 1 ? "s" : "") the three-layer convnet, which --architecture \
+                    replaces: --architecture wins, and its layers give their own sizes (conv<F> for F filters 3 x 3, conv<F>k<K> for \
+                    K x K, fc<H> for H hidden units; weights start as He et al.'s). Write the sizes into --architecture, e.g. \
+                    "conv\(givenFilters ?? 32)k\(givenFilterSize ?? 7)-relu-pool-fc\(givenHiddenSize ?? 100)-relu", or leave out --architecture.
+                    """)
+            }
         }
     }
 
@@ -155,24 +192,37 @@ struct CNNProgram: ParsableCommand {
 
     private func bookkeeping(_ notebook: Notebook) throws {
         try notebook.cell("The lecture's bookkeeping") { cell in
-            var sizes: [[String]] = []
-            for (input, filter, stride, padding) in [(7, 3, 1, 0), (7, 3, 2, 0), (7, 3, 3, 0), (32, 5, 1, 2), (32, 7, 1, 3), (32, 3, 2, 1)] {
-                let result: String
-                do {
-                    result = String(try convOutputSize(inputSize: input, filterSize: filter, stride: stride, padding: padding))
-                } catch let error as ConvolutionGeometryError {
-                    result = "does not fit: \(error)"
+            // Four exercises, each part on its own: a stub stops only its part, and says which it is.
+            do {
+                var sizes: [[String]] = []
+                for (input, filter, stride, padding) in [(7, 3, 1, 0), (7, 3, 2, 0), (7, 3, 3, 0), (32, 5, 1, 2), (32, 7, 1, 3), (32, 3, 2, 1)] {
+                    let result: String
+                    do {
+                        result = String(try convOutputSize(inputSize: input, filterSize: filter, stride: stride, padding: padding))
+                    } catch let error as ConvolutionGeometryError {
+                        result = "does not fit: \(error)"
+                    }
+                    sizes.append(["\(input)", "\(filter) x \(filter)", "\(stride)", "\(padding)", result])
                 }
-                sizes.append(["\(input)", "\(filter) x \(filter)", "\(stride)", "\(padding)", result])
+                cell.table(["input width", "filter", "stride", "padding", "output width"], sizes)
+            } catch let stub as NotImplemented {
+                notebook.note(stub, in: cell)
             }
-            cell.table(["input width", "filter", "stride", "padding", "output width"], sizes)
-            let input = VolumeShape(width: 32, height: 32, depth: 3)
-            let volume = try convOutputVolume(input, filterCount: 10, filterSize: 5, stride: 1, padding: 2)
-            let parameters = try convParameterCount(inputDepth: 3, filterCount: 10, filterSize: 5)
-            cell.say("Ten 5 x 5 filters at stride 1 with padding 2 on a \(input) image: output \(volume), \(parameters) parameters "
-                     + "(an affine layer with the same input and output would have \(3_072 * 10_240 + 10_240)).")
-            let fields = try (1 ... 4).map { try receptiveField(convolutions: $0) }
-            cell.say("Receptive field of 1, 2, 3 and 4 stacked 3 x 3 convolutions: \(fields.map { "\($0) x \($0)" }.joined(separator: ", ")).")
+            do {
+                let input = VolumeShape(width: 32, height: 32, depth: 3)
+                let volume = try convOutputVolume(input, filterCount: 10, filterSize: 5, stride: 1, padding: 2)
+                let parameters = try convParameterCount(inputDepth: 3, filterCount: 10, filterSize: 5)
+                cell.say("Ten 5 x 5 filters at stride 1 with padding 2 on a \(input) image: output \(volume), \(parameters) parameters "
+                         + "(an affine layer with the same input and output would have \(3_072 * 10_240 + 10_240)).")
+            } catch let stub as NotImplemented {
+                notebook.note(stub, in: cell)
+            }
+            do {
+                let fields = try (1 ... 4).map { try receptiveField(convolutions: $0) }
+                cell.say("Receptive field of 1, 2, 3 and 4 stacked 3 x 3 convolutions: \(fields.map { "\($0) x \($0)" }.joined(separator: ", ")).")
+            } catch let stub as NotImplemented {
+                notebook.note(stub, in: cell)
+            }
         }
     }
 
@@ -194,11 +244,14 @@ struct CNNProgram: ParsableCommand {
             // Pixels scaled to about -1 ... 1, filters and upstream gradients from the seed.
             let x = Tensor(reshaping: images.map { $0 / 127.5 - 1 }, shape: [n, 3, 32, 32])
             var rng = SeededGenerator(seed: options.seed)
+            let (filters, filterSize) = timedConvolution
             let w = Tensor.gaussian([filters, 3, filterSize, filterSize], standardDeviation: 0.1, using: &rng)
             let b = Tensor.gaussian([filters], standardDeviation: 0.1, using: &rng)
             let padding = (filterSize - 1) / 2
-            cell.say("\(n) images (\(n), 3, 32, 32), \(filters) filters \(filterSize) x \(filterSize), stride 1, padding \(padding); "
-                     + "then 2 x 2 max pooling at stride 2.")
+            let which = architecture != nil && architectureConvolution == nil
+                ? "the three-layer convnet's: the net of --architecture has no convolution" : "the first convolution of the net trained below"
+            cell.say("\(n) images (\(n), 3, 32, 32), \(filters) filters \(filterSize) x \(filterSize) (\(which)), stride 1, "
+                     + "padding \(padding); then 2 x 2 max pooling at stride 2.")
             var rows: [[String]] = []
             func row(_ name: String, _ naive: Double, _ fast: Double, _ difference: Double) {
                 rows.append([name, format(seconds: naive), format(seconds: fast), String(format: "%.0fx", naive / max(fast, 1e-9)),
@@ -240,6 +293,8 @@ struct CNNProgram: ParsableCommand {
             } catch let stub as NotImplemented {
                 notebook.note(stub, in: cell)
             }
+            // With both naive layers still stubs there is nothing to compare: the two lines above say so.
+            guard !rows.isEmpty else { return }
             cell.table(["layer", "naive (yours)", "fast (given)", "speed-up", "largest relative difference"], rows)
             cell.say(fastConvolutionMethod(stride: 1) + "; a difference of 1e-12 or less is rounding. Times are wall-clock, on "
                      + "\(Parallelism.threadCount) thread(s).")

@@ -56,8 +56,11 @@ extension CNNProgram {
     }
 
     private func train<Model: TrainableModel>(_ notebook: Notebook, _ data: PreparedData, _ initial: Model) throws {
-        guard let trained = try trainingCell(notebook, data, initial) else { return }
-        try notebook.cell("The trained net: test accuracy and pictures") { cell in
+        let heading = "The trained net: test accuracy and pictures"
+        guard let trained = try trainingCell(notebook, data, initial) else {
+            return notebook.cellNotRun(heading, needs: "the trained net")
+        }
+        try notebook.cell(heading) { cell in
             if !trained.losses.isEmpty {
                 var losses = LinePlot(title: "Training loss", xLabel: "iteration", yLabel: "minibatch loss")
                 losses.addSeries("", y: trained.losses)

@@ -96,7 +96,9 @@ struct Chapter {
     ///
     /// Once a test has timed out, the other tests of the exercise it looped in (the backtrace's, else its
     /// own) are not run (they would most likely loop as well, each costing the full limit): they are
-    /// reported as not run, naming the test that timed out. The tests after it get a shorter limit
+    /// reported as not run, once, naming the test that timed out. A test of another exercise stopped in
+    /// that loop is not charged with it: it is ``TestOutcome/blocked(exercise:why:)``, and its exercise
+    /// waits for the one that loops. The tests after a first loop get a shorter limit
     /// (``shorterLimit(_:)``); one stopped there counts as a loop only if it stopped in an exercise that
     /// already looped, and is otherwise run again with the full limit, so slow correct code is not failed.
     /// - Parameters:
@@ -118,13 +120,17 @@ struct Chapter {
             fullLimitNext = false
             let limit = TimeLimit(seconds: seconds) { TestLog.testCaseLine($0)?.1 == "started" }
             var graded = outcomes.count
+            var stub = false            // the running test skipped as not implemented
             let run = try runner.run(arguments, timeLimit: limit) { line in
+                if line.contains(" : Test skipped - \(TestLog.notImplementedPrefix)") { stub = true }
                 guard let (test, event) = TestLog.testCaseLine(line), known.contains(test) else { return }
                 if event == "started" {
+                    stub = false
                     progress?.started(test, index: graded + 1, of: tests.count)
                 } else {
                     graded += 1
-                    progress?.finished(test, event: event, seconds: TestLog.seconds(in: line))
+                    // A stub's test is "not implemented", as the scorecard says, not XCTest's "skipped".
+                    progress?.finished(test, event: event == "skipped" && stub ? "not implemented" : event, seconds: TestLog.seconds(in: line))
                 }
             }
             let parsed = TestLog(run.output)
@@ -141,22 +147,33 @@ struct Chapter {
                     progress?.retrying(started, why: "stopped after \(TestLog.format(seconds: seconds)), the shorter limit after an endless loop; again with the full limit")
                     continue
                 }
-                var why = parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))"
-                if run.timedOut {
-                    why = "did not finish within \(TestLog.format(seconds: seconds)) (an endless loop?)"
-                        + (stoppedAt.map { ": stopped in \($0)" } ?? "; stopped")
-                        + (shortened ? ", where \(looping) already looped in \(loops[looping]!)" : ". `--time-limit` sets the limit")
+                let own = ChapterResult.exercise(of: started)
+                guard run.timedOut else {
+                    let why = parsed.crashReason(for: started) ?? "the test process stopped (exit status \(run.status))"
+                    outcomes[started] = .crashed(why)
+                    progress?.stopped(started, outcome: .crashed(why))
+                    continue
                 }
-                outcomes[started] = .crashed(why)
-                progress?.stopped(started, outcome: .crashed(why))
-                if run.timedOut {
-                    // The other tests of the exercise where it looped would most likely loop as well.
-                    loops[looping] = loops[looping] ?? started
-                    for test in tests where outcomes[test] == nil && ChapterResult.exercise(of: test) == looping {
-                        outcomes[test] = .notRun("timed out in \(started)")
-                        progress?.notRun(test, index: outcomes.count, of: tests.count, why: "timed out in \(started)")
-                    }
+                let place = stoppedAt.map { ": stopped in \($0)" } ?? "; stopped"
+                let earlier = loops[looping]
+                let outcome: TestOutcome
+                if looping == own {
+                    outcome = .crashed(TestLog.loopMessagePrefix + "\(TestLog.format(seconds: seconds)) (an endless loop?)" + place
+                                       + (earlier.map { ", where it already looped in \($0)" } ?? ""))
+                } else {
+                    // Another exercise's loop: this test's exercise waits for that one, as for its stub.
+                    outcome = .blocked(exercise: looping, why: "stopped after \(TestLog.format(seconds: seconds)) in the endless loop of \(looping)"
+                                       + (earlier.map { ", as in \($0)" } ?? stoppedAt.map { ", in \($0)" } ?? ""))
                 }
+                outcomes[started] = outcome
+                progress?.stopped(started, outcome: outcome)
+                // The other tests of the exercise where it looped would most likely loop as well: not run,
+                // and said once.
+                loops[looping] = earlier ?? started
+                let rest = tests.filter { outcomes[$0] == nil && ChapterResult.exercise(of: $0) == looping }
+                let why = "\(looping) loops (stopped in \(loops[looping]!))"
+                for test in rest { outcomes[test] = .notRun(why) }
+                if !rest.isEmpty { progress?.notRun(rest, exercise: looping, why: why) }
             }
             if outcomes.count == before {
                 // Nothing new ran and nothing is unfinished: the process failed before its first test.
@@ -174,7 +191,8 @@ protocol GradeProgress: AnyObject {
     func started(_ test: String, index: Int, of count: Int)
     func finished(_ test: String, event: String, seconds: Double?)
     func stopped(_ test: String, outcome: TestOutcome)
-    func notRun(_ test: String, index: Int, of count: Int, why: String)
+    /// `tests`, the rest of `exercise`'s, are not run: said once for them all.
+    func notRun(_ tests: [String], exercise: String, why: String)
     /// The test was stopped at the shorter limit away from any known loop, and is run again.
     func retrying(_ test: String, why: String)
 }
@@ -198,11 +216,14 @@ final class PrintedProgress: GradeProgress {
 
     func stopped(_ test: String, outcome: TestOutcome) {
         if case let .crashed(why) = outcome { end("crashed: " + why) }
+        if case let .blocked(_, why) = outcome { end(why) }
     }
 
-    func notRun(_ test: String, index: Int, of count: Int, why: String) {
+    func notRun(_ tests: [String], exercise: String, why: String) {
         close()
-        print("  [\(index)/\(count)] \(test): not run: \(why)")
+        let count = tests.count
+        print("  \(exercise) loops: its other \(count == 1 ? "test is" : "\(count) tests are") not run: \(tests.joined(separator: ", "))")
+        fflush(stdout)
     }
 
     func retrying(_ test: String, why: String) {

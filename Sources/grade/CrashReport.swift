@@ -73,18 +73,25 @@ struct CrashReport {
     /// The first frame in the workbook's code of each thread the backtrace lists, the crashed thread's
     /// first. A process stopped as an endless loop may have been stopped on a thread that waits for the
     /// one that loops (a parallel loop over blocks), so every thread counts there.
+    ///
+    /// A frame with a line first; else the thread's first frame in a workbook file without one, which is
+    /// how a tight loop (`while true {}` in a stub) is often printed: "makeFolds(count:folds:) + 98 in
+    /// X.xctest at /w/Exercises/01-knn/CrossValidation.swift".
     static func workbookFrames(_ lines: [Substring]) -> [BacktraceFrame] {
-        var threads: [(crashed: Bool, frame: BacktraceFrame?)] = []
+        var threads: [(crashed: Bool, frame: BacktraceFrame?, lineless: BacktraceFrame?)] = []
         for line in lines {
             if line.hasPrefix("Thread ") {
-                threads.append((line.hasSuffix(" crashed:"), nil))
+                threads.append((line.hasSuffix(" crashed:"), nil, nil))
                 continue
             }
-            guard !threads.isEmpty, threads[threads.count - 1].frame == nil,
-                  let frame = BacktraceFrame(line), frame.isInWorkbook else { continue }
-            threads[threads.count - 1].frame = frame
+            guard !threads.isEmpty, threads[threads.count - 1].frame == nil, let frame = BacktraceFrame(line) else { continue }
+            if frame.isInWorkbook {
+                threads[threads.count - 1].frame = frame
+            } else if frame.isInWorkbookFile, frame.line == nil, !frame.tags.contains("thunk"), threads[threads.count - 1].lineless == nil {
+                threads[threads.count - 1].lineless = frame
+            }
         }
-        return (threads.filter(\.crashed) + threads.filter { !$0.crashed }).compactMap(\.frame)
+        return (threads.filter(\.crashed) + threads.filter { !$0.crashed }).compactMap { $0.frame ?? $0.lineless }
     }
 
     /// The backtrace lines of the thread marked "crashed:", or every line if there is no such header.

@@ -16,11 +16,13 @@ struct Grade: ParsableCommand {
         abstract: "Grade the workbook chapter by chapter.",
         discussion: """
             Grades the track that WORKBOOK selects: your code in Exercises/ (the default) or, with \
-            WORKBOOK=solutions, the reference code. Each exercise is passed, failed, not implemented \
-            (its function still throws NotImplemented), crashed (or stopped as an endless loop) or \
-            skipped (its tests wait for another exercise). An exercise scores one point per graded test \
-            when all of its tests pass. Each test is named as it runs; one that runs longer than \
-            --time-limit seconds is stopped, and the other tests of the exercise it looped in are not run.
+            WORKBOOK=solutions, the reference code. Each exercise is passed, failed (with the first line \
+            of each failure and its hint; --verbose shows every message), not implemented (its function \
+            still throws NotImplemented), crashed (or stopped as an endless loop) or waiting (some of its \
+            tests need another exercise first: its stub, or its endless loop). An exercise scores one \
+            point per graded test when all of its tests pass. Each test is named as it runs; one that runs \
+            longer than --time-limit seconds is stopped, and the other tests of the exercise it looped in \
+            are not run.
 
             Examples:
               swift run grade                     every chapter
@@ -34,7 +36,7 @@ struct Grade: ParsableCommand {
     @Option(name: .long, help: "Grade one chapter only: its number (1), its program name (knn) or its suite (KNNTests).")
     var chapter: String?
 
-    @Flag(name: .long, help: "Show every failure message with its hint, and every skipped exercise's file.")
+    @Flag(name: .long, help: "Show every failure message in full, and why each test that did not run was skipped.")
     var verbose = false
 
     @Flag(name: .long, help: "Do not build first; grade the tests built by the last `swift build --build-tests`.")
@@ -59,7 +61,7 @@ struct Grade: ParsableCommand {
     var scratchPath: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "For CI: exit 0 only if every exercise has this status (passed or not-implemented).",
+        "For CI: exit 0 only if every exercise has this status: passed, failed, not-implemented, crashed or skipped (shown as waiting).",
         valueName: "status"))
     var expect: ExerciseStatus?
 
@@ -106,7 +108,7 @@ struct Grade: ParsableCommand {
         if let expect {
             let wrong = results.flatMap(\.exercises).filter { $0.status != expect }
             if !wrong.isEmpty {
-                print("Expected every exercise to be \(expect.rawValue); \(wrong.count) are not: \(wrong.map(\.name).joined(separator: ", "))")
+                print("Expected every exercise to be \(expect.label); \(wrong.count) are not: \(wrong.map(\.name).joined(separator: ", "))")
                 throw ExitCode.failure
             }
         } else if results.flatMap(\.exercises).contains(where: { $0.status != .passed }) {
@@ -158,7 +160,8 @@ struct Grade: ParsableCommand {
                 try contents().write(to: URL(fileURLWithPath: path))
             } catch {
                 ok = false
-                FileHandle.standardError.write(Data("error: \(flag) \(path): \(ReportFile.reason(for: error, path: path)); the scorecard above is complete\n".utf8))
+                fflush(stdout)      // the scorecard first, also when both go to one pipe or file
+                FileHandle.standardError.write(Data((ReportFile.message(flag: flag, path: path, error: error) + "\n").utf8))
             }
         }
         write("--json", json) {
@@ -172,24 +175,50 @@ struct Grade: ParsableCommand {
     }
 }
 
-/// Why a report file could not be written, in plain words.
+/// Why a report file could not be written, in plain words, and what to do: Foundation's own message
+/// ("The operation could not be completed. The file doesn't exist.") names neither the path nor the cause.
 enum ReportFile {
+    /// "error: --junit /proc/grade.xml cannot be written: … Give a path in a folder you can write, …".
+    static func message(flag: String, path: String, error: Error) -> String {
+        "error: \(flag) \(path) cannot be written: \(reason(for: error, path: path)). Give a file in a folder you can write, "
+            + "e.g. \(flag) out/\(flag == "--json" ? "results.json" : "grade.xml") (the folder must exist); "
+            + "the scorecard above is complete, and nothing else was lost."
+    }
+
     static func reason(for error: Error, path: String) -> String {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            return "is a folder; give a file name"
+            return "it is a folder; give a file name inside it"
         }
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
-            return "the folder \(folder) does not exist"
+            return "the folder \(folder) does not exist (`mkdir -p \(folder)` makes it)"
         }
-        if !isFolder.boolValue { return "\(folder) is not a folder" }
-        if !FileManager.default.isWritableFile(atPath: folder) { return "the folder \(folder) is not writable" }
+        if !isFolder.boolValue { return "\(folder) is a file, not a folder" }
+        // The system's own reason, from the error or, where Foundation keeps none (Linux), from trying to
+        // open the file for writing once more.
         let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let code = underlying.map({ Int32($0.code) }), underlying?.domain == NSPOSIXErrorDomain {
-            if code == ENOSPC { return "no space left on the device" }
-            return String(cString: strerror(code))
+        var code = underlying?.domain == NSPOSIXErrorDomain ? underlying.map { Int32($0.code) } : nil
+        if code == nil {
+            let existed = FileManager.default.fileExists(atPath: path)
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            if descriptor >= 0 {
+                close(descriptor)
+                if !existed { unlink(path) }
+            } else {
+                code = errno
+            }
         }
-        return error.localizedDescription
+        switch code {
+        case EACCES?, EPERM?:
+            return FileManager.default.fileExists(atPath: path) ? "the file is read-only, or you may not write it (permission denied)"
+                : "you may not create files in \(folder) (permission denied)"
+        case EROFS?: return "\(folder) is on a read-only file system"
+        case ENOSPC?: return "no space is left on the device"
+        case EDQUOT?: return "your disk quota is used up"
+        case ENOENT?: return "\(folder) does not take new files: it is not an ordinary folder"
+        case let code?: return String(cString: strerror(code))
+        case nil: return error.localizedDescription
+        }
     }
 }

@@ -145,18 +145,22 @@ enum ReportText {
         chapter.info.map { "Chapter \($0.number) (\($0.title))" } ?? chapter.suite
     }
 
-    /// One line: "passed", "not implemented: write …", "crashed in test_…", "2 of 4 tests fail".
+    /// One line, in the scorecard's words: "passed", "not implemented: write …", "waiting (3 of 4 tests
+    /// pass; …)", "crashed in test_…", "failed: 2 of 4 tests fail".
     static func summary(of exercise: ExerciseResult) -> String {
         let status = exercise.status
         switch status {
         case .passed: return "passed"
-        case .notImplemented, .skipped: return (status == .skipped ? "skipped" : "not implemented") + exercise.statusNote
+        case .notImplemented, .skipped: return status.label + exercise.statusNote
         case .failed:
             let failed = exercise.tests.filter { if case .failed = $0.outcome { return true }; return false }.count
             return "failed: \(failed) of \(exercise.tests.count) tests fail"
         case .crashed:
             let first = exercise.tests.first { if case .crashed = $0.outcome { return true }; return false }
-            return "crashed" + (first.map { " in \($0.name)" } ?? "")
+            if let first { return "crashed in \(first.name)" }
+            // Found looping through another exercise's test: none of its own ran.
+            for test in exercise.tests { if case let .notRun(why) = test.outcome { return "crashed: \(why)" } }
+            return "crashed"
         }
     }
 

@@ -8,17 +8,34 @@ enum TestOutcome: Equatable {
     case failed([String])
     case skipped(String)
     case crashed(String)
-    /// Not run, on purpose: e.g. another test of the same exercise timed out.
+    /// Not run, on purpose: another test of the same exercise timed out (the exercise loops).
     case notRun(String)
+    /// Stopped in the endless loop of another exercise, `exercise`: this test's own exercise waits for
+    /// that one, and is not charged with the loop.
+    case blocked(exercise: String, why: String)
 }
 
 /// What an exercise is, from the outcomes of its tests (`test_<exercise>_<what>`).
+///
+/// The raw values are the ids `--expect` takes (CI and `instructor student-copy --verify` use them);
+/// ``label`` is what the student reads.
 enum ExerciseStatus: String, ExpressibleByArgument, CaseIterable {
     case passed
     case failed
     case notImplemented = "not-implemented"
     case crashed
+    /// Its own code runs, but some of its tests wait for another exercise (a stub, or one that loops).
     case skipped
+
+    /// The scorecard's words: "not implemented" for a stub, everywhere, and "waiting" for an exercise
+    /// whose tests wait for another one (a different state from a stub, so a different word).
+    var label: String {
+        switch self {
+        case .notImplemented: return "not implemented"
+        case .skipped: return "waiting"
+        default: return rawValue
+        }
+    }
 }
 
 struct ExerciseResult {
@@ -31,7 +48,8 @@ struct ExerciseResult {
     ///
     /// An exercise is "not implemented" only when its own body is a stub (a test skips naming it), or when
     /// none of its tests could reach it. One whose tests pass except those that wait for another
-    /// exercise's stub is "skipped": its code runs, and it scores once the other exercise is written.
+    /// exercise (its stub, or its endless loop) is "skipped" (shown as "waiting"): its code runs, and it
+    /// scores once the other exercise is written.
     var status: ExerciseStatus {
         let outcomes = tests.map(\.outcome)
         if outcomes.contains(where: { if case .crashed = $0 { return true }; if case .notRun = $0 { return true }; return false }) {
@@ -41,10 +59,18 @@ struct ExerciseResult {
         let missing = missingFunctions
         if !missing.isEmpty {
             let ownStub = missing.contains { !isOtherExercise($0) }
-            return ownStub || !outcomes.contains(.passed) ? .notImplemented : .skipped
+            if ownStub { return .notImplemented }
+            return outcomes.contains(.passed) || !loopsWaitedFor.isEmpty ? .skipped : .notImplemented
         }
         if outcomes.allSatisfy({ $0 == .passed }) { return .passed }
         return .skipped
+    }
+
+    /// The other exercises in whose endless loop some of this exercise's tests were stopped, in test order.
+    var loopsWaitedFor: [String] {
+        var names: [String] = []
+        for test in tests { if case let .blocked(exercise, _) = test.outcome, !names.contains(exercise) { names.append(exercise) } }
+        return names
     }
 
     /// The functions that the skipped tests name as not implemented, in test order
@@ -79,27 +105,61 @@ struct ExerciseResult {
             return missing.first.map { " (needs \($0) first)" } ?? ""
         case .skipped:
             let passed = tests.filter { $0.outcome == .passed }.count
-            let waiting = missingFunctions.first.map { "; the others need \($0) first" } ?? ""
-            return " (\(passed) of \(tests.count) tests pass\(waiting))"
+            let waits = (missingFunctions.first.map { ["need \($0) first"] } ?? [])
+                + (loopsWaitedFor.first.map { ["stopped in the endless loop of \($0)"] } ?? [])
+            let waiting = waits.joined(separator: " or ")
+            if passed == 0 && !waiting.isEmpty { return " (its tests \(waiting))" }
+            return " (\(passed) of \(tests.count) tests pass\(waiting.isEmpty ? "" : "; the others " + waiting))"
         default:
             return ""
         }
     }
 
     /// One line per test that did not pass, indented by `indent`: every message and hint of a failure,
-    /// a crash's reason, a skip's reason.
+    /// a crash's reason, a skip's reason; the tests not run for one reason (their exercise loops) share
+    /// one line.
     func details(indent: String, includeFailures: Bool, includeSkips: Bool) -> [String] {
-        tests.compactMap { test -> String? in
+        var lines: [String] = []
+        var notRun: [(reason: String, tests: [String])] = []
+        for test in tests {
             switch test.outcome {
-            case .passed: return nil
-            case let .skipped(why): return includeSkips ? "\(indent)\(test.name): \(why)" : nil
-            case let .crashed(why): return "\(indent)\(test.name): crashed: \(why)"
-            case let .notRun(why): return "\(indent)\(test.name): not run: \(why)"
+            case .passed: break
+            case let .skipped(why): if includeSkips { lines.append("\(indent)\(test.name): \(why)") }
+            case let .crashed(why): lines.append("\(indent)\(test.name): crashed: \(why)")
+            case let .blocked(_, why): lines.append("\(indent)\(test.name): \(why)")
+            case let .notRun(why):
+                if let k = notRun.firstIndex(where: { $0.reason == why }) { notRun[k].tests.append(test.name) } else { notRun.append((why, [test.name])) }
             case let .failed(messages):
-                guard includeFailures else { return nil }
-                return messages.map { indent + $0.replacingOccurrences(of: "\n", with: "\n" + indent.dropLast(2)) }.joined(separator: "\n")
+                guard includeFailures else { break }
+                lines.append(messages.map { indent + $0.replacingOccurrences(of: "\n", with: "\n" + indent.dropLast(2)) }.joined(separator: "\n"))
             }
         }
+        for group in notRun {
+            let count = group.tests.count
+            lines.append("\(indent)not run (\(count) test\(count == 1 ? "" : "s")): \(group.reason): \(group.tests.joined(separator: ", "))")
+        }
+        return lines
+    }
+
+    /// The first failure, briefly, for the scorecard without `--verbose`: its first line (what came back
+    /// and what was expected) and its hint, each cut to about `width` characters, then how many more
+    /// failures `--verbose` shows. A long "… is X, expected Y" keeps the start of both X and Y.
+    func briefFailure(indent: String, width: Int = 200) -> [String] {
+        let failures = tests.compactMap { test -> [String]? in if case let .failed(messages) = test.outcome { return messages }; return nil }
+        guard let first = failures.first?.first else { return [] }
+        func cut(_ line: String, _ width: Int = width) -> String {
+            guard line.count > width else { return line }
+            if let expected = line.range(of: ", expected ", options: .backwards) {
+                return cut(String(line[..<expected.lowerBound]), width / 2) + ", expected " + cut(String(line[expected.upperBound...]), width / 2)
+            }
+            return String(line.prefix(width - 1)) + "…"
+        }
+        let lines = first.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        var brief = [indent + cut(lines.first ?? "")]
+        if let hint = lines.dropFirst().first(where: { $0.hasPrefix("hint:") }) { brief.append(indent + "  " + cut(hint)) }
+        let more = failures.map(\.count).reduce(0, +) - 1
+        if more > 0 { brief.append(indent + "(\(more) more failure message\(more == 1 ? "" : "s"): --verbose shows them)") }
+        return brief
     }
 
     /// One point per graded test, earned when every test of the exercise passes.
@@ -192,6 +252,12 @@ struct TestLog {
         return Double(line[line.index(after: open)...].prefix { $0 != " " })
     }
 
+    /// How XCTest's skip message of a stub's test starts (``NotImplemented``'s description).
+    static let notImplementedPrefix = "not implemented: "
+
+    /// How the reason of a test stopped at the time limit starts.
+    static let loopMessagePrefix = "did not finish within "
+
     /// "0.01 s", "12 s", "2 min 5 s".
     static func format(seconds: Double) -> String {
         if seconds < 10 { return String(format: "%.2g s", seconds) }
@@ -224,21 +290,23 @@ struct TestLog {
     }
 }
 
-/// A function and line of the workbook's code where a test process stopped.
+/// A function and line of the workbook's code where a test process stopped (the line, when the
+/// backtrace gives one).
 struct StoppedFrame: CustomStringConvertible {
     let symbol: String
     let file: String
-    let line: Int
+    let line: Int?
 
     init?(_ frame: BacktraceFrame) {
-        guard let line = frame.line else { return nil }
+        guard frame.isInWorkbookFile else { return nil }
         symbol = frame.symbol
         file = NotImplemented.trackRelative(frame.file)
-        self.line = line
+        line = frame.line
     }
 
-    /// "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127".
-    var description: String { "\(symbol) at \(file):\(line)" }
+    /// "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127", or
+    /// "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift" without a line.
+    var description: String { line.map { "\(symbol) at \(file):\($0)" } ?? "\(symbol) in \(file)" }
 
     /// The exercise among `exercises` that the function is, or is inside: the most specific name in the
     /// symbol that is one, parameter labels left out. "closure #1 in
@@ -266,10 +334,10 @@ struct Scorecard {
 
     /// The table (unless `table` is false) and, chapter by chapter, every exercise that has not passed.
     func text(verbose: Bool, table: Bool = true) -> String {
-        // "Skipped" (tests that wait for another exercise) only when some exercise is.
+        // "Waiting" (tests that wait for another exercise) only when some exercise is.
         let showSkipped = results.contains { $0.count(.skipped) > 0 }
         var rows: [[String]] = [["Chapter", "Exercises", "Passed", "Not implemented", "Failed", "Crashed"]
-                                + (showSkipped ? ["Skipped"] : []) + ["Points"]]
+                                + (showSkipped ? ["Waiting"] : []) + ["Points"]]
         for r in results {
             let points = r.exercises.map(\.points).reduce(0, +)
             let possible = r.exercises.map(\.possiblePoints).reduce(0, +)
@@ -289,17 +357,25 @@ struct Scorecard {
                 if i == 0 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
             }
         }
+        // Said once, not in every stopped test's line.
+        let looped = results.flatMap(\.exercises).flatMap(\.tests).contains { test in
+            if case let .crashed(why) = test.outcome { return why.hasPrefix(TestLog.loopMessagePrefix) }
+            if case .blocked = test.outcome { return true }
+            return false
+        }
+        if looped {
+            text += "\nA test that runs longer than --time-limit seconds is stopped as an endless loop "
+                + "(`swift run grade --time-limit 600` gives a slow machine longer).\n"
+        }
         for r in results {
             let open = r.exercises.filter { $0.status != .passed }
             guard !open.isEmpty else { continue }
             text += "\n\(r.chapter.title):\n"
             for exercise in open {
-                text += "  \(symbol(exercise.status)) \(exercise.name): \(exercise.status.rawValue)\(exercise.statusNote)\n"
-                let details = exercise.details(indent: "      ", includeFailures: verbose, includeSkips: verbose)
+                text += "  \(symbol(exercise.status)) \(exercise.name): \(exercise.status.label)\(exercise.statusNote)\n"
+                var details = exercise.details(indent: "      ", includeFailures: verbose, includeSkips: verbose)
+                if !verbose { details = exercise.briefFailure(indent: "      ") + details }
                 text += details.isEmpty ? "" : details.joined(separator: "\n") + "\n"
-            }
-            if !verbose && open.contains(where: { $0.status == .failed }) {
-                text += "  (run with --verbose for the failure messages and hints)\n"
             }
         }
         return text

@@ -35,6 +35,28 @@ final class CNNFlagTests: XCTestCase {
         }
     }
 
+    /// Issue: `--filters` was silently ignored with `--architecture` (the timing cell still used it). The
+    /// three-layer convnet's flags are refused beside it, saying which wins and what to write; the naive
+    /// layers are timed on the first convolution of the net that is trained.
+    func testTheThreeLayerNetsFlagsAreRefusedBesideAnArchitecture() throws {
+        let form = "[conv32-relu]x2-pool-fc100-relu"
+        for (arguments, expected) in [(["--filters", "16"], "--filters 16 sets the three-layer convnet, which --architecture replaces: --architecture wins"),
+                                      (["--hidden-size", "50", "--weight-scale", "0.01"], "--hidden-size 50, --weight-scale 0.01 set the three-layer convnet"),
+                                      (["--filter-size", "5"], "e.g. \"conv32k5-relu-pool-fc100-relu\"")] {
+            XCTAssertThrowsError(try CNNProgram.parse(["--architecture", form] + arguments), "\(arguments)") { error in
+                let message = CNNProgram.message(for: error)
+                XCTAssertTrue(message.contains(expected), message)
+            }
+        }
+        let architecture = try CNNProgram.parse(["--architecture", "conv16k5-relu-pool-fc50-relu"])
+        XCTAssertEqual([architecture.timedConvolution.filters, architecture.timedConvolution.size], [16, 5], "the trained net's first convolution")
+        let threeLayer = try CNNProgram.parse(["--filters", "8", "--filter-size", "3"])
+        XCTAssertEqual([threeLayer.timedConvolution.filters, threeLayer.timedConvolution.size], [8, 3])
+        let affineOnly = try CNNProgram.parse(["--architecture", "fc100-relu"])
+        XCTAssertNil(affineOnly.architectureConvolution)
+        XCTAssertEqual([affineOnly.timedConvolution.filters, affineOnly.timedConvolution.size], [32, 7], "no convolution: the three-layer net's")
+    }
+
     func testImpossibleSettingsAreRefused() {
         for (arguments, expected) in [(["--filter-size", "4"], "--filter-size 4 is even"),
                                       (["--filter-size", "33"], "larger than a CIFAR-10 image"),

@@ -114,7 +114,7 @@ final class RecordedProgress: GradeProgress {
     func started(_ test: String, index: Int, of count: Int) { events.append("[\(index)/\(count)] \(test)") }
     func finished(_ test: String, event: String, seconds: Double?) { events.append("\(test) \(event)") }
     func stopped(_ test: String, outcome: TestOutcome) { events.append("\(test) stopped") }
-    func notRun(_ test: String, index: Int, of count: Int, why: String) { events.append("[\(index)/\(count)] \(test) not run: \(why)") }
+    func notRun(_ tests: [String], exercise: String, why: String) { events.append("\(exercise): \(tests.joined(separator: ", ")) not run: \(why)") }
     func retrying(_ test: String, why: String) { events.append("\(test) again") }
 }
 

@@ -37,16 +37,17 @@ final class GradeReportTests: XCTestCase {
     // MARK: - Not implemented
 
     /// Issue 11: a `predictLabels` that passes three of its four tests showed as "not implemented (needs
-    /// computeL1Distances first)". Its own body is not a stub: it is "skipped", saying what it waits for.
+    /// computeL1Distances first)". Its own body is not a stub: it is "waiting" (status id `skipped`),
+    /// saying what it waits for.
     func testAPartlyPassingExerciseIsNotNotImplemented() {
         let predict = exercise("predictLabels")
         XCTAssertEqual(predict.status, .skipped)
         XCTAssertEqual(predict.statusNote, " (3 of 4 tests pass; the others need computeL1Distances(_:) in Exercises/01-knn/KNearestNeighbor.swift first)")
         XCTAssertEqual(predict.points, 0, "points only when every test passes")
         let card = Scorecard(results: [Self.mixed], track: "exercises").render(verbose: false)
-        XCTAssertTrue(card.contains("predictLabels: skipped (3 of 4 tests pass"), card)
-        XCTAssertFalse(card.contains("predictLabels: not-implemented"), card)
-        XCTAssertTrue(card.contains("Skipped"), "the table counts skipped exercises:\n\(card)")
+        XCTAssertTrue(card.contains("predictLabels: waiting (3 of 4 tests pass"), card)
+        XCTAssertFalse(card.contains("predictLabels: not implemented"), card)
+        XCTAssertTrue(card.contains("Waiting"), "the table counts waiting exercises:\n\(card)")
     }
 
     /// Its own stub: "not implemented", "write …". Only another exercise's stub and nothing passing (as on
@@ -65,6 +66,54 @@ final class GradeReportTests: XCTestCase {
         let helper = ExerciseResult(name: "train", tests: [("test_train_a", .passed), ("test_train_b", .skipped("not implemented: helper() in X.swift"))],
                                     otherExercises: ["predictLabels"])
         XCTAssertEqual(helper.status, .notImplemented)
+    }
+
+    /// Issue: a wrong answer's message and hint showed only with --verbose. Without it, the first failure's
+    /// first line (what was expected and what came back) and its hint; --verbose keeps every line.
+    func testAFailureShowsItsFirstLineAndHintWithoutVerbose() {
+        let message = "✗ makeFolds (Exercises/01-knn/CrossValidation.swift): fold 1 is [3, 4], expected [2, 3]\n  folds: [[0, 1], [3, 4]]\n  hint: the first `remainder` folds get one more"
+        let folds = ExerciseResult(name: "makeFolds", tests: [("test_makeFolds_a", .failed([message, "second message"])),
+                                                              ("test_makeFolds_b", .failed(["third message"]))])
+        XCTAssertEqual(folds.briefFailure(indent: "  "), [
+            "  ✗ makeFolds (Exercises/01-knn/CrossValidation.swift): fold 1 is [3, 4], expected [2, 3]",
+            "    hint: the first `remainder` folds get one more",
+            "  (2 more failure messages: --verbose shows them)",
+        ])
+        let card = Scorecard(results: [Self.mixed], track: "exercises").render(verbose: false)
+        XCTAssertTrue(card.contains("  ✗ computeDistancesTwoLoops: failed\n      ✗ computeDistancesTwoLoops (Exercises/01-knn/KNearestNeighbor.swift): L2 distances: "
+                                    + "Frobenius difference 4.3e+06 <from the reference> & more\n        hint: take the square root\n"), card)
+        let verbose = Scorecard(results: [Self.mixed], track: "exercises").render(verbose: true)
+        XCTAssertTrue(verbose.contains("hint: take the square root"), verbose)
+        let long = ExerciseResult(name: "x", tests: [("test_x_a", .failed([String(repeating: "a", count: 300)]))])
+        XCTAssertEqual(long.briefFailure(indent: "").first?.count, 200, "a long first line is cut")
+        // A long got and expected (the folds of 23 images in 5) keep the start of each.
+        let got = "[[0, 5, 10, 15, 20], [1, 6, 11, 16, 21], [2, 7, 12, 17, 22], [3, 8, 13, 18], [4, 9, 14, 19]]"
+        let expected = "[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18], [19, 20, 21, 22]]"
+        let folds2 = ExerciseResult(name: "makeFolds", tests: [("test_makeFolds_a", .failed([
+            "✗ makeFolds (Exercises/01-knn/CrossValidation.swift): the folds of 23 examples in 5 is \(got), expected \(expected)"]))])
+        let line = folds2.briefFailure(indent: "").first ?? ""
+        XCTAssertTrue(line.contains(", expected [[0, 1, 2, 3, 4], [5, 6"), line)
+        XCTAssertTrue(line.contains("in 5 is [[0, 5"), line)
+        XCTAssertLessThanOrEqual(line.count, 200 + ", expected ".count, line)
+    }
+
+    /// Issue: "skipped", "not-implemented" and "not implemented" all named a stub. The student reads "not
+    /// implemented" everywhere (the scorecard, the summary, the reports' text); `--expect` keeps its ids.
+    func testAStubIsNotImplementedInEveryText() throws {
+        let stubs = ChapterResult(chapter: Chapter(suite: "KNNTests", tests: Array(knnTests.prefix(3))), outcomes: Dictionary(uniqueKeysWithValues:
+            knnTests.prefix(3).map { ($0, TestOutcome.skipped("not implemented: \(ChapterResult.exercise(of: $0))() in Exercises/01-knn/KNearestNeighbor.swift")) }))
+        let card = Scorecard(results: [stubs], track: "exercises").render(verbose: false)
+        XCTAssertTrue(card.contains("  · train: not implemented: write train() in Exercises/01-knn/KNearestNeighbor.swift\n"), card)
+        for word in ["not-implemented", "skipped", "Skipped"] { XCTAssertFalse(card.contains(word), "\(word) in:\n\(card)") }
+        let json = String(decoding: try GradescopeResults(results: [stubs], track: "exercises", seconds: 1).json(), as: UTF8.self)
+        XCTAssertFalse(json.contains("not-implemented") || json.contains("skipped"), json)
+        XCTAssertTrue(json.contains("not implemented: write train()"), json)
+        let xml = JUnitReport.xml(results: [stubs], seconds: 1)
+        XCTAssertTrue(xml.contains("<skipped>not implemented: write train()"), "JUnit's element is <skipped>; its text says not implemented:\n\(xml)")
+        XCTAssertEqual(ExerciseStatus(argument: "not-implemented"), .notImplemented, "the id --expect takes is unchanged")
+        XCTAssertEqual(ExerciseStatus.notImplemented.label, "not implemented")
+        XCTAssertEqual(ReportText.summary(of: exercise("predictLabels")),
+                       "waiting (3 of 4 tests pass; the others need computeL1Distances(_:) in Exercises/01-knn/KNearestNeighbor.swift first)")
     }
 
     // MARK: - Gradescope
@@ -103,7 +152,7 @@ final class GradeReportTests: XCTestCase {
         XCTAssertTrue(failed.contains("Frobenius difference") && failed.contains("hint: take the square root"), failed)
         XCTAssertTrue((entry("computeDistancesOneLoop")["output"] as? String ?? "").hasPrefix("not implemented"))
         let timedOut = try XCTUnwrap(entry("computeDistancesNoLoops")["output"] as? String)
-        XCTAssertTrue(timedOut.contains("did not finish within 20 s") && timedOut.contains("not run: timed out in"), timedOut)
+        XCTAssertTrue(timedOut.contains("did not finish within 20 s") && timedOut.contains("not run (1 test): timed out in"), timedOut)
         XCTAssertEqual(entry("train")["number"] as? String, "1.1")
     }
 
@@ -181,8 +230,36 @@ final class GradeReportTests: XCTestCase {
         XCTAssertThrowsError(try command.run()) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: junit.path))
         XCTAssertEqual(ReportFile.reason(for: CocoaError(.fileNoSuchFile), path: "/nonexistent-grade-folder/results.json"),
-                       "the folder /nonexistent-grade-folder does not exist")
-        XCTAssertEqual(ReportFile.reason(for: CocoaError(.fileWriteUnknown), path: folder.path), "is a folder; give a file name")
+                       "the folder /nonexistent-grade-folder does not exist (`mkdir -p /nonexistent-grade-folder` makes it)")
+        XCTAssertEqual(ReportFile.reason(for: CocoaError(.fileWriteUnknown), path: folder.path), "it is a folder; give a file name inside it")
+    }
+
+    /// Issue: `--junit` into a place the system refuses (here /proc, which even root cannot add files to)
+    /// gave Foundation's "The operation could not be completed. The file doesn't exist.": the message
+    /// names the flag, the path, why, and what to type instead.
+    func testAnUnwritablePlaceIsExplainedInPlainWords() throws {
+        let path = "/proc/grade-test-\(UUID().uuidString.prefix(8)).xml"
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/proc/self"), "needs Linux's /proc")
+        XCTAssertThrowsError(try Data("x".utf8).write(to: URL(fileURLWithPath: path))) { error in
+            let message = ReportFile.message(flag: "--junit", path: path, error: error)
+            XCTAssertTrue(message.hasPrefix("error: --junit \(path) cannot be written: /proc does not take new files"), message)
+            XCTAssertTrue(message.contains("e.g. --junit out/grade.xml"), message)
+            XCTAssertTrue(message.contains("the scorecard above is complete"), message)
+            XCTAssertFalse(message.contains("The operation could not be completed"), message)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        // A read-only file: said as such (root may write any file, so the permission bits only count for others).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grade-ro-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("results.json")
+        try Data().write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file.path)
+        if getuid() != 0 {
+            XCTAssertThrowsError(try Data("x".utf8).write(to: file)) { error in
+                XCTAssertEqual(ReportFile.reason(for: error, path: file.path), "the file is read-only, or you may not write it (permission denied)")
+            }
+        }
     }
 
     /// A workbook that does not build still gets a results.json that says why, with score 0.

@@ -1,5 +1,6 @@
 import ChapterSupport
 import Foundation
+import GradientCheck
 import Pictures
 import XCTest
 
@@ -27,6 +28,34 @@ final class NotebookTests: XCTestCase {
         }
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("2. Second") && report.contains("⚠ cannot write"), report)
+    }
+}
+
+/// Issue: on the stub track, cnn's last cell vanished when the training cell before it could not run. A
+/// cell that needs what a stub stopped still appears, naming the cell and the exercise it waits for, and
+/// counts once among the cells that did not run (a cell with two stubs in it counts once too).
+final class NotebookStubTests: XCTestCase {
+    func testACellThatNeedsAStoppedCellSaysWhichStub() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("NotebookStubTests-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let notebook = try Notebook(title: "Test", program: "test", track: "exercises", options: try ProgramOptions.parse(["--output", folder.path]),
+                                    chapterTests: "ConvolutionalNetworkTests")
+        try notebook.cell("Two parts") { cell in
+            notebook.note(NotImplemented(function: "convForwardNaive(_:_:_:stride:padding:)", filePath: "/w/Exercises/06/Convolution.swift"), in: cell)
+            notebook.note(NotImplemented(function: "maxPoolForwardNaive(_:)", filePath: "/w/Exercises/06/MaxPooling.swift"), in: cell)
+        }
+        let trained: Int? = try notebook.cell("Train with the Solver") { _ in
+            throw NotImplemented(function: "ThreeLayerConvNet.loss(_:labels:)", filePath: "/w/Exercises/06/ThreeLayerConvNet.swift")
+        }
+        XCTAssertNil(trained)
+        notebook.cellNotRun("The trained net: test accuracy and pictures", needs: "the trained net")
+        XCTAssertThrowsError(try notebook.finish()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("3 cells did not run: "), "\(error)")
+        }
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("3. The trained net: test accuracy and pictures"), report)
+        XCTAssertTrue(report.contains("Not run: this needs the trained net from cell 2 (Train with the Solver), which needs "
+                                      + "ThreeLayerConvNet.loss(_:labels:) from Exercises/06/ThreeLayerConvNet.swift, not implemented yet"), report)
     }
 }
 
