@@ -185,7 +185,7 @@ if hasSolutions {
         .executableTarget(
             name: "bench",
             dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", "CAllocator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["numpy_bench.py", "torch_bench.py", "README.md"],
+            exclude: ["numpy_bench.py", "torch_bench.py", "bench_protocol.py", "README.md"],
             swiftSettings: numericSettings),
         // check-api's comparison of the tracks' files.
         .testTarget(name: "InstructorTests", dependencies: ["instructor"]),
