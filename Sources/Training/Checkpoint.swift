@@ -19,8 +19,9 @@ import LinearAlgebra
 ///
 /// Besides a net's parameters, under their own names ("W1"), a checkpoint may carry what a training
 /// run needs to resume, each tensor of it named after the parameter it belongs to behind a prefix that
-/// ends in a dot ("adam.m.W1", "last.W1"; see ``tensors(prefixed:)``). ``load(into:source:)`` loads the
-/// parameters and accepts such tensors, as long as the parameter they name is one of the net's.
+/// ends in a dot ("adam.m.W1", "last.W1"; see ``tensors(prefixed:)``), and the run's history under
+/// "history." ("history.loss"). ``load(into:source:)`` loads the parameters and accepts such tensors, as
+/// long as the parameter they name is one of the net's.
 public struct Checkpoint: Equatable, Sendable {
     /// The tensors by name, e.g. "W1" (3072, 100).
     public var tensors: [String: Tensor]
@@ -177,7 +178,8 @@ public struct Checkpoint: Equatable, Sendable {
     /// Replaces the model's parameters with the checkpoint's, after checking that every name and shape fits.
     ///
     /// Tensors of a training run's state ("adam.m.W1": a prefix ending in a dot, then the name of one of
-    /// the net's parameters) are accepted and left out; their shapes are checked by whoever restores them.
+    /// the net's parameters) and of its history (any name under "history.", e.g. "history.loss") are
+    /// accepted and left out; their shapes are checked by whoever restores them.
     /// - Parameter source: names the checkpoint in errors (its path).
     /// - Throws: ``CheckpointError/doesNotFit(path:reason:)`` naming the first parameter that is missing,
     ///   extra or of another shape (a state tensor of a parameter the net does not have counts as extra);
@@ -193,7 +195,8 @@ public struct Checkpoint: Equatable, Sendable {
             }
         }
         func isState(_ name: String) -> Bool {
-            name.indices.dropFirst().contains { name[$0] == "." && wanted[String(name[name.index(after: $0)...])] != nil }
+            name.hasPrefix("history.")
+                || name.indices.dropFirst().contains { name[$0] == "." && wanted[String(name[name.index(after: $0)...])] != nil }
         }
         if let extra = tensors.keys.sorted().first(where: { wanted[$0] == nil && !isState($0) }) {
             throw CheckpointError.doesNotFit(path: source, reason: "it has \(extra), which the net does not (the net has \(wanted.keys.sorted().joined(separator: ", ")))")

@@ -85,7 +85,7 @@ extension CNNProgram {
     /// --output, continued where its last finished epoch left it (see ``ResumableCheckpoint``). Nil
     /// when a stub stopped it.
     func trainingCell<Model: TrainableModel>(_ notebook: Notebook, _ data: PreparedData, _ initial: Model) throws
-        -> (model: Model, history: [EpochSummary], losses: [Double])? {
+        -> (model: Model, history: [EpochRecord], losses: [Double])? {
         // Written into the run's working folder, so that it moves into place with the report; a run
         // stopped part-way leaves it in <output>.failed, where --resume looks first.
         let checkpoint = notebook.fileURL("cnn.safetensors")
@@ -142,7 +142,7 @@ extension CNNProgram {
             guard epochs > done else {
                 cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
                 if let restored { model.parameters = restored.state.bestParameters }
-                return (model, [], [])
+                return (model, restored?.epochs ?? [], restored?.losses ?? [])
             }
             var solver = try Solver(model: model, training: data.train, validation: data.validation, updateRule: Adam(), schedule: schedule,
                                     epochs: epochs, batchSize: batchSize, seed: options.seed &+ 2)
@@ -150,15 +150,19 @@ extension CNNProgram {
             cell.say("Adam, learning rate \(learningRate) × \(learningRateDecay) per epoch, λ \(reg), \(epochs - done) epoch(s) of "
                      + "\(solver.iterationsPerEpoch) minibatches of \(batchSize), on \(Parallelism.threadCount) thread(s). "
                      + "After every epoch the best epoch's parameters, with what --resume needs, are written to \(finalCheckpoint.path).")
+            // The run's curves, the resumed run's earlier epochs first: kept in each checkpoint, shown whole.
+            let record = RunRecord(epochs: restored?.epochs ?? [], losses: restored?.losses ?? [])
             var progress: ProgressLine?
             solver.progress = { p in
+                record.losses.append(p.loss)
                 if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch) iteration", total: p.iterationsPerEpoch) }
                 progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
             }
             solver.log = { print($0) }
             let (architecture, normalisation, seed) = (architectureText, data.normalisation, options.seed)
             solver.epochEnded = { summary, state in
-                try ResumableCheckpoint.make(state, learningRate: summary.learningRate, metadata: [
+                record.epochs.append(EpochRecord(summary))
+                try ResumableCheckpoint.make(state, learningRate: summary.learningRate, epochs: record.epochs, losses: record.losses, metadata: [
                     "architecture": architecture, "seed": "\(seed)", "run": run,
                     "channel_means;standard_deviations": normalisation,
                     "note": "CIFAR-10 images (N, 3, 32, 32), each channel c as (x - mean[c]) / std[c]",
@@ -172,16 +176,17 @@ extension CNNProgram {
                     throw error
                 }
             }
-            cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], solver.epochHistory.map { e in
+            cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], record.epochs.map { e in
                 ["\(e.epoch)", String(format: "%.3f", e.loss), String(format: "%.3f", e.trainAccuracy),
-                 String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate), format(seconds: e.seconds)]
+                 String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate),
+                 e.seconds.map { format(seconds: $0) } ?? "(an earlier run)"]
             })
             cell.say(String(format: "Trained in %@ (%.0f images per second, %.1f ms per step); the best epoch is %d (validation accuracy %.3f).",
                             format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds,
                             1e3 * seconds / Double(max(solver.lossHistory.count, 1)), solver.bestEpoch, solver.bestValidationAccuracy))
             var trainedModel = solver.model
             trainedModel.parameters = solver.bestParameters
-            return (trainedModel, solver.epochHistory, solver.lossHistory)
+            return (trainedModel, record.epochs, record.losses)
         }
     }
 
@@ -229,4 +234,12 @@ enum CNNError: Error, CustomStringConvertible {
 /// The modification date of a file, if it has one.
 private func modified(_ url: URL) -> Date? {
     (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+}
+
+/// What a training run has done so far, filled in by the Solver's callbacks.
+private final class RunRecord {
+    var epochs: [EpochRecord]
+    var losses: [Double]
+
+    init(epochs: [EpochRecord], losses: [Double]) { (self.epochs, self.losses) = (epochs, losses) }
 }

@@ -85,8 +85,11 @@ final class CNNResumeTests: XCTestCase {
         XCTAssertEqual(b.metadata, a.metadata)
         XCTAssertEqual(a.metadata["epochs_done"], "2")
         XCTAssertEqual(a.metadata["learning_rate"], "\(5e-3 * 0.9)", "the second epoch's rate")
+        XCTAssertEqual(a.tensors["history.loss"]?.shape, [12], "every minibatch's loss: two epochs of six")
+        XCTAssertEqual(a.metadata["history.epochs"]?.components(separatedBy: "; ").map { $0.split(separator: " ").first }, ["1", "2"])
         let text = try report("stopped")
         XCTAssertTrue(text.contains("epoch 1 done, best validation accuracy"), text)
+        XCTAssertTrue(text.contains("(an earlier run)"), "the table shows the checkpoint's epoch 1 too: \(text)")
         XCTAssertTrue(text.contains("Adam's moments restored"), text)
         XCTAssertFalse(text.contains("✗"), text)
     }

@@ -130,6 +130,7 @@ final class CheckpointTests: XCTestCase {
         withState.tensors["adam.m.W"] = Tensor(shape: [3, 2], repeating: 0.5)
         withState.tensors["adam.v.b"] = Tensor(shape: [1, 2], repeating: 0.25)
         withState.tensors["last.W"] = Tensor(shape: [3, 2], repeating: 9)
+        withState.tensors["history.loss"] = Tensor(shape: [4], [2.3, 2.1, 1.9, 1.8])     // a run's curve, not a parameter's
         try withState.load(into: &model, source: "w")
         XCTAssertEqual(model.parameters, parameters, "the parameters, not the state")
         XCTAssertEqual(withState.tensors(prefixed: "adam.m."), ["W": Tensor(shape: [3, 2], repeating: 0.5)])
