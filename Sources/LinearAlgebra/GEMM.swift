@@ -22,7 +22,9 @@ import Foundation
 /// shape or the transposes; a transposed operand is never materialised, only packed from the other
 /// side. Edge tiles are computed whole on the padding and only their valid part is written back.
 /// Each tile's lines of C are requested (`prefetchTile`) just before its micro-kernel runs, which reads
-/// and writes C only after the whole depth.
+/// and writes C only after the whole depth. The AVX-512 kernel also asks for its panel's and
+/// sliver's lines a few steps ahead, and each tile of a sliver asks a share of the next sliver into
+/// L2, so that the next sliver is there when the loop reaches it (MicroKernel12x16.swift).
 ///
 /// Two refinements for the shapes of a classifier's gradients, where one side of C is only C = 10
 /// classes wide:
@@ -138,16 +140,21 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
                     let ic = blockPanels.lowerBound * tiling.mr
                     let mc = Swift.min(blockPanels.upperBound * tiling.mr, m) - ic
                     packBlockA(lhs, tiling: tiling, row: ic, height: mc, column: pc, depth: kc, into: blockA)
+                    let tiles = (mc + tiling.mr - 1) / tiling.mr
                     for s in 0 ..< slivers {
                         let sliver = packedB.base + s * tiling.sliverStride(kc)
                         let width = Swift.min(tiling.nr, nc - s * tiling.nr)
-                        for panel in 0 ..< (mc + tiling.mr - 1) / tiling.mr {
+                        // The next sliver's cache lines, asked into L2 a share by each tile of this one.
+                        let nextLines = s + 1 < slivers ? tiling.sliverStride(kc) / 8 : 0
+                        for panel in 0 ..< tiles {
                             let i = ic + panel * tiling.mr
                             let tile = c + i * rowStride + (jc + s * tiling.nr) * columnStride
                             let height = Swift.min(tiling.mr, m - i)
+                            let lines = share(panel, of: nextLines, among: tiles)
                             prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
                             tiling.multiplyTile(kc, blockA + panel * tiling.panelStride(kc), sliver, tile,
-                                                rowStride, columnStride, height, width, sliceBeta)
+                                                rowStride, columnStride, height, width, sliceBeta,
+                                                sliver + tiling.sliverStride(kc) + lines.lowerBound * 8, lines.count)
                         }
                     }
                 }
@@ -199,7 +206,7 @@ func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: 
                         let height = Swift.min(tiling.mr, m - i), width = Swift.min(tiling.nr, n - j)
                         prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
                         tiling.multiplyTile(kc, packedA[t].base + i / tiling.mr * tiling.panelStride(kc), sliver, tile,
-                                            rowStride, columnStride, height, width, sliceBeta)
+                                            rowStride, columnStride, height, width, sliceBeta, sliver, 0)
                     }
                 }
             }
