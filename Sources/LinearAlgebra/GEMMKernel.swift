@@ -81,8 +81,13 @@ struct Tiling: Sendable {
     /// Swift), MC = 240 with NC = 3,072 gave 0.55-0.80 where MC = 120 with NC = 512 gave 0.75-1.02. A group of 8 slivers of
     /// 16 columns is as much as 16 of 8. (TBLIS's configuration for Skylake-X uses the same 12 x 16
     /// tile for doubles, with KC 384, MC 240 and NC 3,072.)
+    /// Since the kernel asks for the next sliver of B while it works on one (MicroKernel12x16.swift), a
+    /// panel of B no longer has to stay in L2, and NC = 1,024 (a 3 MiB panel) is 2-6 % faster than 512
+    /// at n = 1,024 and 2,048 and on the kNN product, on one thread and two (8-10 alternating rounds in
+    /// one process); 2,048 gained no more (1-2 %), and MC = 192 (OpenBLAS's Skylake-X block) was 1-8 %
+    /// slower at n = 2,048 and on kNN.
     /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
-    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 512, sliverGroup: 8) {
+    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 1024, sliverGroup: 8) {
         multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8,
                           next: $9, nextLines: $10)
     }
