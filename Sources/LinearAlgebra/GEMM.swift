@@ -141,20 +141,24 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
                     let mc = Swift.min(blockPanels.upperBound * tiling.mr, m) - ic
                     packBlockA(lhs, tiling: tiling, row: ic, height: mc, column: pc, depth: kc, into: blockA)
                     let tiles = (mc + tiling.mr - 1) / tiling.mr
+                    // The next sliver's cache lines (8 entries each), asked into L2 a share by each
+                    // tile of this one (no division per tile: a tile is some thousand cycles).
+                    let sliverLines = tiling.sliverStride(kc) / 8
+                    let linesPerTile = (sliverLines + tiles - 1) / tiles
                     for s in 0 ..< slivers {
                         let sliver = packedB.base + s * tiling.sliverStride(kc)
                         let width = Swift.min(tiling.nr, nc - s * tiling.nr)
-                        // The next sliver's cache lines, asked into L2 a share by each tile of this one.
-                        let nextLines = s + 1 < slivers ? tiling.sliverStride(kc) / 8 : 0
+                        let nextLines = s + 1 < slivers ? sliverLines : 0
                         for panel in 0 ..< tiles {
                             let i = ic + panel * tiling.mr
                             let tile = c + i * rowStride + (jc + s * tiling.nr) * columnStride
                             let height = Swift.min(tiling.mr, m - i)
-                            let lines = share(panel, of: nextLines, among: tiles)
+                            let firstLine = Swift.min(panel * linesPerTile, nextLines)
                             prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
                             tiling.multiplyTile(kc, blockA + panel * tiling.panelStride(kc), sliver, tile,
                                                 rowStride, columnStride, height, width, sliceBeta,
-                                                sliver + tiling.sliverStride(kc) + lines.lowerBound * 8, lines.count)
+                                                sliver + tiling.sliverStride(kc) + firstLine * 8,
+                                                Swift.min(linesPerTile, nextLines - firstLine))
                         }
                     }
                 }
