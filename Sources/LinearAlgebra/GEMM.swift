@@ -102,9 +102,11 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
     // counter, so that a thread whose core also runs another program does fewer instead of holding
     // the others up at the end of every slice. (Four or more blocks per thread, 60 rows instead of 90,
     // looked about 5 % slower for the 6 x 8 kernel on two threads at n = 512, near the noise of a
-    // loaded machine.)
+    // loaded machine.) The AVX-512 kernel's blocks are halved again on more than one thread
+    // (`Tiling.threadedBlockSplit`).
     let panelsPerBlock = tiling.mc / tiling.mr
-    let blocks = Swift.min(panels, roundUp((panels + panelsPerBlock - 1) / panelsPerBlock, threads))
+    let split = threads > 1 ? tiling.threadedBlockSplit : 1
+    let blocks = Swift.min(panels, roundUp((panels + panelsPerBlock - 1) / panelsPerBlock, threads) * split)
     let blockHeight = (panels + blocks - 1) / blocks * tiling.mr
     let kcMax = Swift.min(tiling.kc, k)
     let ncMax = Swift.min(tiling.nc, n)

@@ -34,6 +34,10 @@ struct Tiling: Sendable {
     /// Slivers of B packed together from the same rows: they stay in L2, and each row of B is read in
     /// pieces of several cache lines.
     let sliverGroup: Int
+    /// On more than one thread, how many pieces each row block of ``mc`` rows is cut into: the threads
+    /// meet at the end of every slice, and smaller blocks leave less work on the slower thread then
+    /// (this machine's cores often run at different speeds at the same moment).
+    let threadedBlockSplit: Int
     /// C[0 ..< height, 0 ..< width] = panel x sliver + beta C for one MR x NR tile; the parameters
     /// of ``microKernel(depth:panel:sliver:c:rowStride:columnStride:height:width:beta:)``, then the
     /// lines the caller will read next (`next`, `nextLines` lines of 8 entries), which the AVX-512
@@ -61,7 +65,7 @@ struct Tiling: Sendable {
     ///   10-20 % while another program streamed through the shared L3: one thread did 2,048^3 at 57
     ///   GFLOP/s with 1 MiB panels and 52 with 8 MiB, and the kNN product 500 x 3,072 x 5,000 (Bᵀ) at
     ///   54-60 against 46-50.
-    static let fourLane = Tiling(mr: 6, nr: 8, kc: 256, mc: 120, nc: 512, sliverGroup: 16) { depth, panel, sliver, c, rowStride, columnStride, height, width, beta, _, _ in
+    static let fourLane = Tiling(mr: 6, nr: 8, kc: 256, mc: 120, nc: 512, sliverGroup: 16, threadedBlockSplit: 1) { depth, panel, sliver, c, rowStride, columnStride, height, width, beta, _, _ in
         microKernel(depth: depth, panel: panel, sliver: sliver, c: c, rowStride: rowStride, columnStride: columnStride,
                     height: height, width: width, beta: beta)
     }
@@ -85,9 +89,11 @@ struct Tiling: Sendable {
     /// panel of B no longer has to stay in L2, and NC = 1,024 (a 3 MiB panel) is 2-6 % faster than 512
     /// at n = 1,024 and 2,048 and on the kNN product, on one thread and two (8-10 alternating rounds in
     /// one process); 2,048 gained no more (1-2 %), and MC = 192 (OpenBLAS's Skylake-X block) was 1-8 %
-    /// slower at n = 2,048 and on kNN.
+    /// slower at n = 2,048 and on kNN. On two threads, blocks of half of MC (`threadedBlockSplit` 2)
+    /// were 1-5 % faster at n = 512 to 2,048 and 7-13 % on the kNN product (the AVX2 kernel keeps
+    /// whole blocks: it gained 4 % on kNN and lost 1 % at n = 512, and before had lost 5 %).
     /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
-    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 1024, sliverGroup: 8) {
+    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 1024, sliverGroup: 8, threadedBlockSplit: 2) {
         multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8,
                           next: $9, nextLines: $10)
     }
