@@ -98,7 +98,7 @@ let package = Package(
         // Given code: the libraries every chapter stands on.
         .target(name: "CPUFeatures"),
         .target(name: "CAllocator"),
-        .target(name: "LinearAlgebraAVX512", swiftSettings: avx512Settings),
+        .target(name: "LinearAlgebraAVX512", dependencies: ["CPUFeatures"], swiftSettings: avx512Settings),
         .target(name: "LinearAlgebra", dependencies: ["CPUFeatures", "LinearAlgebraAVX512"], swiftSettings: numericSettings),
         .target(name: "GradientCheck", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["LinearAlgebra"], swiftSettings: numericSettings),

@@ -22,7 +22,9 @@ import Foundation
 /// shape or the transposes; a transposed operand is never materialised, only packed from the other
 /// side. Edge tiles are computed whole on the padding and only their valid part is written back.
 /// Each tile's lines of C are requested (`prefetchTile`) just before its micro-kernel runs, which reads
-/// and writes C only after the whole depth.
+/// and writes C only after the whole depth. The AVX-512 kernel also asks for its panel's and
+/// sliver's lines a few steps ahead, and each tile of a sliver asks a share of the next sliver into
+/// L2, so that the next sliver is there when the loop reaches it (MicroKernel12x16.swift).
 ///
 /// Two refinements for the shapes of a classifier's gradients, where one side of C is only C = 10
 /// classes wide:
@@ -100,9 +102,11 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
     // counter, so that a thread whose core also runs another program does fewer instead of holding
     // the others up at the end of every slice. (Four or more blocks per thread, 60 rows instead of 90,
     // looked about 5 % slower for the 6 x 8 kernel on two threads at n = 512, near the noise of a
-    // loaded machine.)
+    // loaded machine.) The AVX-512 kernel's blocks are halved again on more than one thread
+    // (`Tiling.threadedBlockSplit`).
     let panelsPerBlock = tiling.mc / tiling.mr
-    let blocks = Swift.min(panels, roundUp((panels + panelsPerBlock - 1) / panelsPerBlock, threads))
+    let split = threads > 1 ? tiling.threadedBlockSplit : 1
+    let blocks = Swift.min(panels, roundUp((panels + panelsPerBlock - 1) / panelsPerBlock, threads) * split)
     let blockHeight = (panels + blocks - 1) / blocks * tiling.mr
     let kcMax = Swift.min(tiling.kc, k)
     let ncMax = Swift.min(tiling.nc, n)
@@ -138,16 +142,25 @@ func blockedProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta
                     let ic = blockPanels.lowerBound * tiling.mr
                     let mc = Swift.min(blockPanels.upperBound * tiling.mr, m) - ic
                     packBlockA(lhs, tiling: tiling, row: ic, height: mc, column: pc, depth: kc, into: blockA)
+                    let tiles = (mc + tiling.mr - 1) / tiling.mr
+                    // The next sliver's cache lines (8 entries each), asked into L2 a share by each
+                    // tile of this one (no division per tile: a tile is some thousand cycles).
+                    let sliverLines = tiling.sliverStride(kc) / 8
+                    let linesPerTile = (sliverLines + tiles - 1) / tiles
                     for s in 0 ..< slivers {
                         let sliver = packedB.base + s * tiling.sliverStride(kc)
                         let width = Swift.min(tiling.nr, nc - s * tiling.nr)
-                        for panel in 0 ..< (mc + tiling.mr - 1) / tiling.mr {
+                        let nextLines = s + 1 < slivers ? sliverLines : 0
+                        for panel in 0 ..< tiles {
                             let i = ic + panel * tiling.mr
                             let tile = c + i * rowStride + (jc + s * tiling.nr) * columnStride
                             let height = Swift.min(tiling.mr, m - i)
+                            let firstLine = Swift.min(panel * linesPerTile, nextLines)
                             prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
                             tiling.multiplyTile(kc, blockA + panel * tiling.panelStride(kc), sliver, tile,
-                                                rowStride, columnStride, height, width, sliceBeta)
+                                                rowStride, columnStride, height, width, sliceBeta,
+                                                sliver + tiling.sliverStride(kc) + firstLine * 8,
+                                                Swift.min(linesPerTile, nextLines - firstLine))
                         }
                     }
                 }
@@ -218,8 +231,9 @@ func shortProduct(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, k: Int, beta: 
 /// with x (50, 8,192) and W (8,192, 100) has 7 slivers of 16 columns, which two threads split 4 to 3,
 /// each packing all of A; cut into four segments of the depth, each thread packs only its half of A
 /// and does half the work. The count depends on the shape only, never on the threads, so that the
-/// result is the same bit for bit on any number of them. (Two threads did that product in 1.8 ms
-/// with the slivers split, 33 GFLOP/s a thread on one.)
+/// result is the same bit for bit on any number of them. (Two threads did that product in 1.7-1.9 ms
+/// with the slivers split and in 1.2-1.5 ms in four segments, interleaved in one process; one thread
+/// takes about 2.4 ms either way.)
 func depthSegments(slivers: Int, slices: Int) -> Int {
     slivers < 16 && slices >= 8 ? 4 : 1
 }
@@ -249,7 +263,7 @@ private func multiplySlivers(_ lhs: Operand, _ rhs: Operand, m: Int, n: Int, sli
                     let height = Swift.min(tiling.mr, m - i), width = Swift.min(tiling.nr, n - j)
                     prefetchTile(tile, height: height, width: width, rowStride: rowStride, columnStride: columnStride)
                     tiling.multiplyTile(kc, packedA + i / tiling.mr * tiling.panelStride(kc), sliver, tile,
-                                        rowStride, columnStride, height, width, sliceBeta)
+                                        rowStride, columnStride, height, width, sliceBeta, sliver, 0)
                 }
             }
         }

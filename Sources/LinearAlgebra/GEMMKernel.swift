@@ -34,11 +34,18 @@ struct Tiling: Sendable {
     /// Slivers of B packed together from the same rows: they stay in L2, and each row of B is read in
     /// pieces of several cache lines.
     let sliverGroup: Int
+    /// On more than one thread, how many pieces each row block of ``mc`` rows is cut into: the threads
+    /// meet at the end of every slice, and smaller blocks leave less work on the slower thread then
+    /// (this machine's cores often run at different speeds at the same moment).
+    let threadedBlockSplit: Int
     /// C[0 ..< height, 0 ..< width] = panel x sliver + beta C for one MR x NR tile; the parameters
-    /// of ``microKernel(depth:panel:sliver:c:rowStride:columnStride:height:width:beta:)``.
+    /// of ``microKernel(depth:panel:sliver:c:rowStride:columnStride:height:width:beta:)``, then the
+    /// lines the caller will read next (`next`, `nextLines` lines of 8 entries), which the AVX-512
+    /// kernel asks into L2 while it runs and the 6 x 8 kernel ignores.
     let multiplyTile: @Sendable (_ depth: Int, _ panel: UnsafePointer<Double>, _ sliver: UnsafePointer<Double>,
                                  _ c: UnsafeMutablePointer<Double>, _ rowStride: Int, _ columnStride: Int,
-                                 _ height: Int, _ width: Int, _ beta: Double) -> Void
+                                 _ height: Int, _ width: Int, _ beta: Double,
+                                 _ next: UnsafePointer<Double>, _ nextLines: Int) -> Void
 
     /// Entries from one packed panel of A to the next, for panels `depth` deep.
     @inline(__always)
@@ -58,13 +65,18 @@ struct Tiling: Sendable {
     ///   10-20 % while another program streamed through the shared L3: one thread did 2,048^3 at 57
     ///   GFLOP/s with 1 MiB panels and 52 with 8 MiB, and the kNN product 500 x 3,072 x 5,000 (Bᵀ) at
     ///   54-60 against 46-50.
-    static let fourLane = Tiling(mr: 6, nr: 8, kc: 256, mc: 120, nc: 512, sliverGroup: 16) {
-        microKernel(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8)
+    static let fourLane = Tiling(mr: 6, nr: 8, kc: 256, mc: 120, nc: 512, sliverGroup: 16, threadedBlockSplit: 1) { depth, panel, sliver, c, rowStride, columnStride, height, width, beta, _, _ in
+        microKernel(depth: depth, panel: panel, sliver: sliver, c: c, rowStride: rowStride, columnStride: columnStride,
+                    height: height, width: width, beta: beta)
     }
 
     #if arch(x86_64)
     /// The 12 x 16 AVX-512 kernel (LinearAlgebraAVX512): 24 of the 32 registers of 8 lanes accumulate,
-    /// two hold a row of B, and A's entries are broadcast from memory by the multiply-add itself.
+    /// two hold a row of B, and A's entries are broadcast from memory (a step is 2 loads of B, 12
+    /// broadcasts, 4 prefetch hints and 24 multiply-adds). The kernel alone, on data in L1 and L2,
+    /// runs at 75-81 GFLOP/s on one core of the machine below; whole products reach 60-78, the rest
+    /// going to packing, to C and to waiting on memory, which is what the kernel's prefetch hints
+    /// (MicroKernel12x16.swift) are for.
     /// Block sizes measured on a CPU with 48 KiB L1d and 2 MiB L2 per core (Sapphire Rapids class),
     /// one thread, n = 512 and 2,048, on a loaded machine (CPU time, not wall time): KC = 384 (a sliver
     /// is 48 KiB, a panel of A 36 KiB) did 58-62 GFLOP/s against 47-61 with KC = 256 and 40-60 with
@@ -73,9 +85,17 @@ struct Tiling: Sendable {
     /// Swift), MC = 240 with NC = 3,072 gave 0.55-0.80 where MC = 120 with NC = 512 gave 0.75-1.02. A group of 8 slivers of
     /// 16 columns is as much as 16 of 8. (TBLIS's configuration for Skylake-X uses the same 12 x 16
     /// tile for doubles, with KC 384, MC 240 and NC 3,072.)
+    /// Since the kernel asks for the next sliver of B while it works on one (MicroKernel12x16.swift), a
+    /// panel of B no longer has to stay in L2, and NC = 1,024 (a 3 MiB panel) is 2-6 % faster than 512
+    /// at n = 1,024 and 2,048 and on the kNN product, on one thread and two (8-10 alternating rounds in
+    /// one process); 2,048 gained no more (1-2 %), and MC = 192 (OpenBLAS's Skylake-X block) was 1-8 %
+    /// slower at n = 2,048 and on kNN. On two threads, blocks of half of MC (`threadedBlockSplit` 2)
+    /// were 1-5 % faster at n = 512 to 2,048 and 7-13 % on the kNN product (the AVX2 kernel keeps
+    /// whole blocks: it gained 4 % on kNN and lost 1 % at n = 512, and before had lost 5 %).
     /// Only called once ``SIMDKernel`` has seen AVX-512 in the CPU and the operating system.
-    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 512, sliverGroup: 8) {
-        multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8)
+    static let eightLane = Tiling(mr: 12, nr: 16, kc: 384, mc: 120, nc: 1024, sliverGroup: 8, threadedBlockSplit: 2) {
+        multiplyTile12x16(depth: $0, panel: $1, sliver: $2, c: $3, rowStride: $4, columnStride: $5, height: $6, width: $7, beta: $8,
+                          next: $9, nextLines: $10)
     }
     #endif
 }

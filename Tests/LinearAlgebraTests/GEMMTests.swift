@@ -3,7 +3,8 @@ import XCTest
 
 /// The packed, blocked, threaded GEMM against a plain triple loop, over seeded random shapes chosen to
 /// hit every edge of the tiling: 1 x 1, vectors, tall-skinny, primes, and sizes just around the
-/// micro-tiles (MR x NR = 6 x 8 and 12 x 16) and the cache blocks (KC = 256 and 384, MC = 120, NC = 512).
+/// micro-tiles (MR x NR = 6 x 8 and 12 x 16) and the cache blocks (KC = 256 and 384, MC = 120, NC = 512
+/// and 1,024).
 ///
 /// Every product is checked on each kernel this CPU can run (`SIMDKernel.available`: the AVX2 one, and
 /// the AVX-512 one where the CPU has it), whatever `WORKBOOK_SIMD` says; CI runs these tests once more
@@ -84,10 +85,10 @@ final class GEMMTests: XCTestCase {
         for kernel in SIMDKernel.available {
             var rng = SeededGenerator(seed: 14)
             let tiling = kernel.tiling
-            // Split by row blocks (taken in turn; the last shape has several KC slices and NC panels,
-            // so that the blocks are handed out afresh for each), and (m <= MC = 120, `shortProduct`)
-            // by column slivers.
-            for (m, k, n) in [(257, 300, 301), (2000, 40, 30), (5, 400, 2000), (120, 100, 300), (130, 400, 530)] {
+            // Split by row blocks (taken in turn; the last two shapes have several KC slices or NC
+            // panels, 512 and 1,024 wide, so that the blocks are handed out afresh for each), and
+            // (m <= MC = 120, `shortProduct`) by column slivers.
+            for (m, k, n) in [(257, 300, 301), (2000, 40, 30), (5, 400, 2000), (120, 100, 300), (130, 400, 530), (125, 20, 1040)] {
                 let parts = m > tiling.mc ? (m + tiling.mr - 1) / tiling.mr : (n + tiling.nr - 1) / tiling.nr
                 XCTAssertEqual(threadCount(m: m, n: n, k: k, requested: 2, parts: parts), 2,
                                "\(kernel): (\(m), \(k), \(n)) must be large enough to use two threads")

@@ -16,4 +16,9 @@ int workbook_cpu_supports_avx512(void);
 /// some thousand cycles before its micro-kernel reads and writes that tile.
 static inline void workbook_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
+/// The same hint for the second-level cache only (prefetcht1 on x86-64): for data wanted some
+/// thousands of cycles later, which would only push out of L1 what is in use now. The AVX-512 matrix
+/// kernel asks so for the sliver of B it will read after the current one.
+static inline void workbook_prefetch_l2(const void *address) { __builtin_prefetch(address, 0, 2); }
+
 #endif
