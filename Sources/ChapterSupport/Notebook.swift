@@ -52,6 +52,10 @@ public final class Notebook {
     public private(set) var stopMessage: String?
     /// The names handed out by ``fileURL(_:)`` (checkpoints, weights), which a stopped run's last line names.
     private var ownFiles: [String] = []
+    /// Set by ``continuesStoppedRun()``.
+    private var continuedStoppedRun = false
+    /// The line ``finish()`` prints when it keeps ``failedDirectory``, for the program's tests.
+    public private(set) var keptStoppedRunMessage: String?
     /// Guards the report, the state and the folders against the interrupt handler's thread.
     fileprivate let lock = NSRecursiveLock()
 
@@ -181,9 +185,20 @@ public final class Notebook {
                 throw ProgramError.outputNotWritable(directory.path, after: error)
             }
             state = .finished
-            try? FileManager.default.removeItem(at: failedDirectory)     // older than this run: it would mislead
+            // A stopped run's folder is older than this run and would mislead, unless it holds a file of
+            // the program's own (a checkpoint) that this run did not carry on: that is kept, and said.
+            let stoppedFiles = ownFiles.filter { FileManager.default.fileExists(atPath: failedDirectory.appendingPathComponent($0).path) }
+            if stoppedFiles.isEmpty || continuedStoppedRun {
+                try? FileManager.default.removeItem(at: failedDirectory)
+            } else {
+                keptStoppedRunMessage = "Kept \(failedDirectory.path): it holds "
+                    + stoppedFiles.map { failedDirectory.appendingPathComponent($0).path }.joined(separator: ", ")
+                    + " of a run that stopped part-way, which this run did not continue (--resume now continues this run's; "
+                    + "delete that folder once you no longer want the stopped run)."
+            }
         }
         print("\nWrote \(directory.appendingPathComponent("report.md").path)")
+        if let keptStoppedRunMessage { print(keptStoppedRunMessage) }
         fflush(stdout)      // before the error, which goes to standard error, when both go to one pipe
         if let first = unwritten.first {
             throw unwritten.count == 1 ? first : ProgramError.someFilesNotWritten(first: first, count: unwritten.count)
@@ -246,6 +261,12 @@ public final class Notebook {
             }
             return url
         }
+    }
+
+    /// Says that this run carries on the stopped run in ``failedDirectory`` (a `--resume` from its
+    /// checkpoint), so that ``finish()`` removes that folder instead of keeping it for its checkpoint.
+    public func continuesStoppedRun() {
+        lock.withLock { continuedStoppedRun = true }
     }
 
     /// Where a program writes a file of its own (a checkpoint, trained weights) so that it moves into

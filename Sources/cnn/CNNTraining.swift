@@ -111,6 +111,9 @@ extension CNNProgram {
                 let state = try ResumableCheckpoint.restore(saved, parameters: model.parameters, adam: Adam(), source: previous.path)
                 model.parameters = state.state.parameters
                 restored = state
+                if previous.deletingLastPathComponent().standardizedFileURL == notebook.failedDirectory.standardizedFileURL {
+                    notebook.continuesStoppedRun()
+                }
                 // The resumed run's own checkpoint starts as the one it resumed from.
                 try saved.write(to: checkpoint)
                 let done = state.state.epochsDone
@@ -141,7 +144,10 @@ extension CNNProgram {
                              + "is above ln 10 = %.4f).", architectureText, first, sample, log(10.0)))
             guard epochs > done else {
                 cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
-                if let restored { model.parameters = restored.state.bestParameters }
+                if let restored {
+                    model.parameters = restored.state.bestParameters
+                    if !restored.epochs.isEmpty { epochTable(cell, restored.epochs) }
+                }
                 return (model, restored?.epochs ?? [], restored?.losses ?? [])
             }
             var solver = try Solver(model: model, training: data.train, validation: data.validation, updateRule: Adam(), schedule: schedule,
@@ -176,11 +182,7 @@ extension CNNProgram {
                     throw error
                 }
             }
-            cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], record.epochs.map { e in
-                ["\(e.epoch)", String(format: "%.3f", e.loss), String(format: "%.3f", e.trainAccuracy),
-                 String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate),
-                 e.seconds.map { format(seconds: $0) } ?? "(an earlier run)"]
-            })
+            epochTable(cell, record.epochs)
             cell.say(String(format: "Trained in %@ (%.0f images per second, %.1f ms per step); the best epoch is %d (validation accuracy %.3f).",
                             format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds,
                             1e3 * seconds / Double(max(solver.lossHistory.count, 1)), solver.bestEpoch, solver.bestValidationAccuracy))
@@ -188,6 +190,15 @@ extension CNNProgram {
             trainedModel.parameters = solver.bestParameters
             return (trainedModel, record.epochs, record.losses)
         }
+    }
+
+    /// The table of epochs: loss, accuracies, learning rate and time ("(an earlier run)" for a resumed run's earlier epochs).
+    private func epochTable(_ cell: Cell, _ epochs: [EpochRecord]) {
+        cell.table(["epoch", "loss", "train", "validation", "learning rate", "time"], epochs.map { e in
+            ["\(e.epoch)", String(format: "%.3f", e.loss), String(format: "%.3f", e.trainAccuracy),
+             String(format: "%.3f", e.validationAccuracy), String(format: "%.1e", e.learningRate),
+             e.seconds.map { format(seconds: $0) } ?? "(an earlier run)"]
+        })
     }
 
     /// conv1_filters.png and feature_maps.png from the first layer's weights.

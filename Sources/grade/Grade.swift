@@ -191,6 +191,11 @@ enum ReportFile {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             return "it is a folder; give a file name inside it"
         }
+        // The kernel's own folders first: no mkdir makes a folder there.
+        let full = URL(fileURLWithPath: path).standardizedFileURL.path
+        for (root, what) in [("/proc", "processes"), ("/sys", "devices")] where full.hasPrefix(root + "/") {
+            return "\(root) does not take new files: it is the kernel's view of its \(what), not an ordinary folder"
+        }
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
             return "the folder \(folder) does not exist (`mkdir -p \(folder)` makes it)"
         }

@@ -114,6 +114,33 @@ final class CNNResumeTests: XCTestCase {
         XCTAssertEqual(try checkpoint("old").metadata["epochs_done"], "2", "the run went on to its second epoch")
     }
 
+    /// A fresh run (no --resume) over a folder whose stopped run left a checkpoint in `<output>.failed`
+    /// keeps that folder and says so; a --resume that carries on that checkpoint removes it when it finishes.
+    func testAStoppedRunsCheckpointIsKeptUntilAResumeCarriesItOn() throws {
+        let data = data()
+        guard try train(program("keep", ["--epochs", "1"]), data) != nil else {
+            throw XCTSkip("the chapter's layers are not written yet (exercises track)")
+        }
+        // What a run stopped after its first epoch leaves: its checkpoint in keep.failed.
+        let failed = scratch.appendingPathComponent("keep.failed")
+        try FileManager.default.createDirectory(at: failed, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: scratch.appendingPathComponent("keep/cnn.safetensors"), to: failed.appendingPathComponent("cnn.safetensors"))
+        let fresh = try program("keep", ["--epochs", "1", "--seed", "5"])
+        let notebook = try Notebook(title: "Test", program: "cnn", track: "solutions", options: fresh.options, chapterTests: "ConvolutionalNetworkTests")
+        let net = try ThreeLayerConvNet(inputShape: [3, 8, 8], filterCount: 4, filterSize: 3, hiddenSize: 8, classCount: 3, weightScale: 0.05, reg: 1e-3, seed: 1)
+        _ = try fresh.trainingCell(notebook, data, net)
+        try notebook.finish()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: failed.appendingPathComponent("cnn.safetensors").path), "the stopped run's checkpoint is kept")
+        XCTAssertTrue(notebook.keptStoppedRunMessage?.hasPrefix("Kept \(failed.path): it holds \(failed.path)/cnn.safetensors of a run that stopped part-way") == true,
+                      notebook.keptStoppedRunMessage ?? "no message")
+        // The stopped run's checkpoint, made the newer one, is what --resume continues; then it is gone.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: failed.appendingPathComponent("cnn.safetensors").path)
+        XCTAssertNotNil(try train(program("keep", ["--epochs", "2", "--resume"]), data))
+        let text = try report("keep")
+        XCTAssertTrue(text.contains("Resumed from \(failed.path)/cnn.safetensors"), text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: failed.path), "carried on, so removed")
+    }
+
     func testAnotherArchitecturesCheckpointIsRefused() throws {
         let data = data()
         guard try train(program("other", ["--epochs", "1"]), data) != nil else {

@@ -248,6 +248,13 @@ final class GradeReportTests: XCTestCase {
             XCTAssertFalse(message.contains("The operation could not be completed"), message)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        // A folder under /proc that does not exist: no mkdir can make it, so none is suggested.
+        let deeper = "/proc/grade-test-\(UUID().uuidString.prefix(8))/grade.xml"
+        XCTAssertThrowsError(try Data("x".utf8).write(to: URL(fileURLWithPath: deeper))) { error in
+            let reason = ReportFile.reason(for: error, path: deeper)
+            XCTAssertTrue(reason.hasPrefix("/proc does not take new files"), reason)
+            XCTAssertFalse(reason.contains("mkdir"), reason)
+        }
         // A read-only file: said as such (root may write any file, so the permission bits only count for others).
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grade-ro-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
