@@ -67,11 +67,17 @@ public func convReLUForward(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int =
 public func convReLUBackward(_ dout: Tensor, cache: ConvReLUCache, inputGradient: Bool = true) throws
     -> (dx: Tensor?, dw: Tensor, db: Tensor) {
     let da = try reluBackward(dout, cache: cache.relu)
+    return try convolutionBackward(da, cache: cache.convolution, inputGradient: inputGradient)
+}
+
+/// The fast convolution's backward pass, without dx when `inputGradient` is false.
+private func convolutionBackward(_ da: Tensor, cache: FastConvolutionCache, inputGradient: Bool) throws
+    -> (dx: Tensor?, dw: Tensor, db: Tensor) {
     if inputGradient {
-        let (dx, dw, db) = try convBackwardFast(da, cache: cache.convolution)
+        let (dx, dw, db) = try convBackwardFast(da, cache: cache)
         return (dx, dw, db)
     }
-    let (dw, db) = try convParameterGradientsFast(da, cache: cache.convolution)
+    let (dw, db) = try convParameterGradientsFast(da, cache: cache)
     return (nil, dw, db)
 }
 
@@ -114,10 +120,5 @@ public func convReLUPoolBackward(_ dout: Tensor, cache: ConvReLUPoolCache, input
     // the pooled maps, then the pooling's, then the convolution's.
     let dpooled = try reluBackward(dout, cache: cache.relu)
     let da = try maxPoolBackwardFast(dpooled, cache: cache.pool)
-    if inputGradient {
-        let (dx, dw, db) = try convBackwardFast(da, cache: cache.convolution)
-        return (dx, dw, db)
-    }
-    let (dw, db) = try convParameterGradientsFast(da, cache: cache.convolution)
-    return (nil, dw, db)
+    return try convolutionBackward(da, cache: cache.convolution, inputGradient: inputGradient)
 }
