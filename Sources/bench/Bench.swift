@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
         abstract: "Swift against NumPy (OpenBLAS), and PyTorch on the CPU when it is installed, on the workbook's heavy workloads.",
         discussion: "Build in release mode: swift run -c release bench [--quick] [--only gemm] ...")
 
-    @Flag(help: "Fewer runs and GEMM sizes up to 1,024: a first look in about a minute.")
+    @Flag(help: "Fewer rounds and GEMM sizes up to 1,024: a first look, in about 3 minutes with NumPy and PyTorch on 2 cores.")
     var quick = false
 
     @Option(help: "Timed rounds per workload and thread count, each one run of every side (after one warm-up run of each); default 7, 3 with --quick.")
