@@ -14,13 +14,10 @@
 /// `p * 16 + j`; rows and columns past the edges of A and B are zeros.
 ///
 /// Prefetch hints: the kernel asks for what it will read a few steps ahead, and for the next sliver
-/// while it works on this one (below). The hints are CPUFeatures' `static inline` C functions, so
-/// they need this target to depend on CPUFeatures in Package.swift; a manifest without that
-/// dependency builds the same kernel without hints (`canImport` below), as fast as before them.
+/// while it works on this one (below). The hints are CPUFeatures' `static inline` C functions
+/// (this target depends on CPUFeatures in Package.swift), compiled into this module with its flags.
 #if arch(x86_64)
-#if canImport(CPUFeatures)
 import CPUFeatures
-#endif
 
 /// Eight lanes of doubles: one AVX-512 register.
 typealias Lane = SIMD8<Double>
@@ -166,22 +163,13 @@ private func storeRow(_ low: Lane, _ high: Lane, into c: UnsafeMutablePointer<Do
 
 /// Asks for the cache line holding `p` (a hint: it never faults, and the kernel waits for nothing).
 /// CPUFeatures' `workbook_prefetch` is a `static inline` C function, so it is compiled into this
-/// module with this module's flags and no copy of it is shared with the AVX2 code. Without that
-/// module (a build whose manifest does not give it to this target) the kernel runs without the hints.
+/// module with this module's flags and no copy of it is shared with the AVX2 code.
 @inline(__always)
-private func prefetch(_ p: UnsafePointer<Double>) {
-    #if canImport(CPUFeatures)
-    workbook_prefetch(p)
-    #endif
-}
+private func prefetch(_ p: UnsafePointer<Double>) { workbook_prefetch(p) }
 
 /// The same hint for L2 only.
 @inline(__always)
-private func prefetchToL2(_ p: UnsafePointer<Double>) {
-    #if canImport(CPUFeatures)
-    workbook_prefetch_l2(p)
-    #endif
-}
+private func prefetchToL2(_ p: UnsafePointer<Double>) { workbook_prefetch_l2(p) }
 
 @inline(__always)
 private func load(_ p: UnsafePointer<Double>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
