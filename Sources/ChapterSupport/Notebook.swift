@@ -187,13 +187,11 @@ public final class Notebook {
             state = .finished
             // A stopped run's folder is older than this run and would mislead, unless it holds a file of
             // the program's own (a checkpoint) that this run did not carry on: that is kept, and said.
-            let stoppedFiles = ownFiles.filter { FileManager.default.fileExists(atPath: failedDirectory.appendingPathComponent($0).path) }
+            let stoppedFiles = ownFiles(in: failedDirectory)
             if stoppedFiles.isEmpty || continuedStoppedRun {
                 try? FileManager.default.removeItem(at: failedDirectory)
             } else {
-                keptStoppedRunMessage = "Kept \(failedDirectory.path): it holds "
-                    + stoppedFiles.map { failedDirectory.appendingPathComponent($0).path }.joined(separator: ", ")
-                    + " of a run that stopped part-way, which this run did not continue (--resume now continues this run's; "
+                keptStoppedRunMessage = "Kept \(failedDirectory.path): it holds " + stoppedFiles.joined(separator: ", ") + " of a run that stopped part-way, which this run did not continue (--resume now continues this run's; "
                     + "delete that folder once you no longer want the stopped run)."
             }
         }
@@ -240,8 +238,8 @@ public final class Notebook {
             }
             // A checkpoint written before the stop is kept with the partial report: say so, since a
             // later run (--resume, --load) starts from it.
-            let written = ownFiles.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
-            let with = written.isEmpty ? "" : "; kept with it: " + written.map { folder.appendingPathComponent($0).path }.joined(separator: ", ")
+            let written = ownFiles(in: folder)
+            let with = written.isEmpty ? "" : "; kept with it: " + written.joined(separator: ", ")
             stopMessage = "The run stopped; its partial report is \(folder.appendingPathComponent("report.md").path) (\(kept))\(with)."
             print("\n" + stopMessage!)
             fflush(stdout)
@@ -261,6 +259,11 @@ public final class Notebook {
             }
             return url
         }
+    }
+
+    /// The paths of the program's own files (``fileURL(_:)``'s names) that `folder` holds.
+    private func ownFiles(in folder: URL) -> [String] {
+        ownFiles.map { folder.appendingPathComponent($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Says that this run carries on the stopped run in ``failedDirectory`` (a `--resume` from its
