@@ -61,7 +61,7 @@ func inChunks(_ count: Int, workEach: Int, minimumWork: Int = 1 << 20, _ body: (
     if threads <= 1 {
         body(0 ..< count)
     } else {
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        Parallelism.concurrentPerform(iterations: threads) { t in
             body(t * count / threads ..< (t + 1) * count / threads)
         }
     }

@@ -290,7 +290,7 @@ func runConcurrently(threads: Int, _ body: (Int) -> Void) {
     if threads == 1 {
         body(0)
     } else {
-        DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+        Parallelism.concurrentPerform(iterations: threads, body)
     }
 }
 

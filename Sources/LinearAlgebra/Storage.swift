@@ -59,7 +59,7 @@ func inChunks(_ count: Int, entriesEach: Int = 1, _ body: (Range<Int>) -> Void) 
     if threads <= 1 {
         body(0 ..< count)
     } else {
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        Parallelism.concurrentPerform(iterations: threads) { t in
             body(t * count / threads ..< (t + 1) * count / threads)
         }
     }

@@ -21,4 +21,28 @@ static inline void workbook_prefetch(const void *address) { __builtin_prefetch(a
 /// kernel asks so for the sliver of B it will read after the current one.
 static inline void workbook_prefetch_l2(const void *address) { __builtin_prefetch(address, 0, 2); }
 
+/// Atomic operations on a word shared between threads, for the matrix module's worker threads
+/// (LinearAlgebra's Parallelism.swift), all sequentially consistent: what one thread wrote before a
+/// store is seen by a thread that loads the stored value, and a store followed by a load of another
+/// word is never reordered (a worker going to sleep and a caller waking the sleepers rely on it).
+static inline long workbook_atomic_load(const long *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+static inline void workbook_atomic_store(long *word, long value) { __atomic_store_n(word, value, __ATOMIC_SEQ_CST); }
+static inline long workbook_atomic_fetch_add(long *word, long value) {
+    return __atomic_fetch_add(word, value, __ATOMIC_SEQ_CST);
+}
+/// 1, and `*word` is now `desired`, when it held `expected`; 0, and nothing changed, otherwise.
+static inline int workbook_atomic_compare_exchange(long *word, long expected, long desired) {
+    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/// Tells the CPU that this thread is waiting in a loop (PAUSE on x86-64, YIELD on arm64), so that the
+/// loop spends less power and leaves the core's other resources to the thread that will end the wait.
+static inline void workbook_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif
