@@ -220,20 +220,13 @@ private func cpuNanoseconds(_ pid: Int32) -> UInt64? {
 }
 
 /// Everything a process writes to one pipe, read on a thread of its own so that the pipe never fills.
-///
-/// The thread is a `Thread` of its own, not a block on Dispatch's global queue: a block that waits in
-/// `read` keeps one of the global pool's threads, which on Linux is as large as the machine has cores,
-/// and `DispatchQueue.concurrentPerform` (the matrix product's threads) then found no thread to run
-/// its second half on. On 2 cores, with a reference process's standard error read that way, the
-/// Swift GEMM of n = 512 on "two threads" took 5.6 ms, one thread's time, against 3.2 ms without
-/// the reference process.
 private final class CollectedOutput: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
     func collect(from handle: FileHandle) {
-        Thread.detachNewThread {
+        DispatchQueue.global().async {
             while true {
                 let chunk = handle.availableData    // empty once the pipe is closed
                 if chunk.isEmpty { break }
