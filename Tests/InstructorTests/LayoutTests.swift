@@ -38,8 +38,8 @@ final class LayoutTests: XCTestCase {
     func testThisRepositorysTracksMirrorEachOther() throws {
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(package.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(package.path), "cannot enter \(package.path)")
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         let exercises = CheckAPI.files(in: "Exercises"), solutions = CheckAPI.files(in: "Solutions")
         XCTAssertTrue(exercises.contains("01-knn/KNearestNeighbor.swift") && exercises.contains("01-knn/README.md"), "\(exercises)")
         XCTAssertEqual(CheckAPI.layoutProblems(exercises: exercises, solutions: solutions), [])
