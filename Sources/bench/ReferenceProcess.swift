@@ -98,7 +98,7 @@ final class ReferenceProcess {
         errors.collect(from: errorPipe.fileHandleForReading)
         LiveReferences.shared.add(self)
         do {
-            details = try nextLine()
+            details = try nextLine(within: ReferenceProcess.preparingSeconds, waitingFor: "its details (the data prepared)")
         } catch {
             stop()
             throw error
@@ -106,10 +106,23 @@ final class ReferenceProcess {
     }
 
     /// One warm-up run, which also sets how often a timed run repeats a short workload; its seconds.
-    func warmUp() throws -> Double { try request("warmup") }
+    func warmUp() throws -> Double {
+        let seconds = try request("warmup", within: ReferenceProcess.preparingSeconds)
+        warmUpSeconds = seconds
+        return seconds
+    }
 
     /// One timed run: the mean seconds of its repeats.
-    func time() throws -> Double { try request("run") }
+    func time() throws -> Double {
+        // A timed run repeats the workload until it lasts the minimum seconds, so it takes about as long
+        // as the warm-up or the minimum, whichever is longer; twenty times that and a minute more is
+        // a process that hangs, not a slow machine.
+        try request("run", within: 60 + 20 * Swift.max(warmUpSeconds ?? ReferenceProcess.preparingSeconds, 0.1))
+    }
+
+    /// How long the process may take to prepare its data, and to answer its warm-up request.
+    static let preparingSeconds = 600.0
+    private var warmUpSeconds: Double?
 
     /// Asks the process to quit and waits for it (at most a few seconds, then it is killed).
     func stop() {
@@ -126,14 +139,14 @@ final class ReferenceProcess {
     /// SIGTERM, for the interrupt handler (the scripts ignore SIGINT while they serve).
     fileprivate func terminate() { if process.isRunning { process.terminate() } }
 
-    private func request(_ line: String) throws -> Double {
+    private func request(_ line: String, within seconds: Double) throws -> Double {
         struct Answer: Decodable { let seconds: Double?; let error: String? }
         do {
             try input.write(contentsOf: Data("\(line)\n".utf8))
         } catch {
             throw failure("it stopped reading its requests")    // nextLine would find the end; this says it first
         }
-        let json = try nextLine()
+        let json = try nextLine(within: seconds, waitingFor: "\"\(line)\"")
         waitUntilIdle(process.processIdentifier)
         guard let answer = try? JSONDecoder().decode(Answer.self, from: json), let seconds = answer.seconds else {
             let text = String(decoding: json, as: UTF8.self)
@@ -143,7 +156,10 @@ final class ReferenceProcess {
     }
 
     /// The next line on standard output that is a JSON object; the others are kept for the error message.
-    private func nextLine() throws -> Data {
+    /// A process that writes no such line within `seconds` is stopped as hanging (`what` names the
+    /// answer it owed, for the message).
+    private func nextLine(within seconds: Double, waitingFor what: String) throws -> Data {
+        let deadline = Date().addingTimeInterval(seconds)
         while true {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = pending[pending.startIndex ..< newline]
@@ -151,7 +167,10 @@ final class ReferenceProcess {
                 if line.first == UInt8(ascii: "{") { return Data(line) }
                 strayLines.append(String(decoding: line, as: UTF8.self))
             }
-            let chunk = output.availableData    // blocks until output comes; empty once the pipe is closed
+            guard waitForOutput(until: deadline) else {
+                throw failure("it sent no answer to \(what) within \(Int(seconds.rounded())) s, so it looks stuck, and was stopped")
+            }
+            let chunk = output.availableData    // output is there, or the pipe is closed (then it is empty)
             guard !chunk.isEmpty else {
                 if !pending.isEmpty { strayLines.append(String(decoding: pending, as: UTF8.self)) }
                 pending = Data()
@@ -181,6 +200,18 @@ final class ReferenceProcess {
         let written = (strayLines + [errors.text(waitingUpTo: 2)]).joined(separator: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return .referenceFailed(name, reason, "\(handCommand), or pass \(runner.skipFlag)", written)
+    }
+
+    /// Whether standard output has something to read (or has closed) before `deadline`.
+    private func waitForOutput(until deadline: Date) -> Bool {
+        var descriptor = pollfd(fd: output.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { return false }
+            let ready = poll(&descriptor, 1, Int32(Swift.min(left, 60) * 1000) + 1)
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { return true }   // let the read report what is wrong
+        }
     }
 
     private func waitForExit(seconds: Double) -> Bool {
