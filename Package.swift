@@ -184,7 +184,7 @@ if hasSolutions {
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", "CAllocator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "Training", "ConvolutionLayers", "CAllocator", "CPUFeatures", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["numpy_bench.py", "torch_bench.py", "bench_protocol.py", "README.md"],
             swiftSettings: numericSettings),
         // check-api's comparison of the tracks' files.

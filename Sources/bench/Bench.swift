@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CAllocator
+import CPUFeatures
 import LinearAlgebra
 
 /// Times the workbook's heavy workloads in Swift and, when python3 with numpy is here, the same
@@ -38,6 +39,9 @@ struct Bench: ParsableCommand {
         WORKBOOK_SIMD selects (the widest this CPU has).
         """)
     var kernels: [SIMDKernel] = []
+
+    @Flag(name: .customLong("no-pin"), help: "Leave the one-thread rows' placement to the system (by default, on Linux, Swift and its references all run on the highest-numbered CPU).")
+    var noPin = false
 
     @Flag(name: .customLong("no-numpy"), help: "Time the Swift side only.")
     var noNumPy = false
@@ -119,10 +123,21 @@ struct Bench: ParsableCommand {
         var torchThreads: Set<String> = []    // "asked→used" where torch did not take the row's count
         LiveReferences.shared.installHandlers()
         defer { LiveReferences.shared.stopAll() }
+        // One-thread rows run every side on one CPU, the same for all: on this project's virtual
+        // machine a one-thread GEMM ran up to a tenth slower on one vCPU than on the other, so a
+        // ratio otherwise measured partly which vCPU each process had landed on.
+        let pinnedCPU = noPin ? nil : Optional(workbook_highest_allowed_cpu()).flatMap { $0 >= 0 ? Int($0) : nil }
+        var pinnedRows = false
+        // The matrix module's worker threads start at its first parallel loop and keep the CPUs their
+        // creator was allowed: start them now, before a one-thread row pins this thread.
+        Parallelism.concurrentPerform(iterations: 2) { _ in }
         for workload in workloads {
             let run = workload.prepare()
             for threads in threadCounts {
                 Parallelism.threadCount = threads
+                let pin = threads == 1 ? pinnedCPU : nil
+                if let pin, workbook_set_thread_cpu(0, Int32(pin)) == 0 { pinnedRows = true }
+                defer { if pin != nil { _ = workbook_set_thread_cpu(0, -1) } }
                 // One process per reference (and precision) serves every kernel's rows at this thread
                 // count, with the data prepared once; each row warms every side up again.
                 var references: [ReferenceProcess] = []
@@ -145,6 +160,7 @@ struct Bench: ParsableCommand {
                 }
                 if withTorch { torchIndex = try startTorch("float64") }
                 if withTorch && workload.torchFloat32 { torchFloat32Index = try startTorch("float32") }
+                if let pin { for process in references { process.pinThreads(to: pin) } }
                 for kernel in kernels {
                     SIMDKernel.active = kernel
                     var stopwatch = Stopwatch(minimumSeconds: minimumSeconds, run)
@@ -189,6 +205,9 @@ struct Bench: ParsableCommand {
                 \(withTorchFloat32 ? " (single precision, for reference: the workbook computes in fp64)" : ""); \
                 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment as from NumPy's
                 """)
+        }
+        if pinnedRows, let cpu = pinnedCPU {
+            print("One-thread rows: Swift and its references all ran on CPU \(cpu) (--no-pin leaves them to the system).")
         }
         if let load = loadAverage() {
             print(String(format: "Load average %.2f at the end, on %d cores; bench accounts for up to its thread count, and more means other programs ran too.",

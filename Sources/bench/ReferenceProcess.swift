@@ -1,3 +1,4 @@
+import CPUFeatures
 import Foundation
 
 /// A Python reference script (`numpy_bench.py`, `torch_bench.py`) and how bench runs it: with python3,
@@ -102,6 +103,15 @@ final class ReferenceProcess {
         } catch {
             stop()
             throw error
+        }
+    }
+
+    /// Lets every thread the process has now run only on CPU `cpu` (Linux; elsewhere nothing). Called
+    /// once it has prepared its data; a one-thread row's libraries start no threads later.
+    func pinThreads(to cpu: Int) {
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        for thread in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            if let id = Int32(thread) { _ = workbook_set_thread_cpu(id, Int32(cpu)) }
         }
     }
 

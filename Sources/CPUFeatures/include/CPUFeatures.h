@@ -21,6 +21,16 @@ static inline void workbook_prefetch(const void *address) { __builtin_prefetch(a
 /// kernel asks so for the sliver of B it will read after the current one.
 static inline void workbook_prefetch_l2(const void *address) { __builtin_prefetch(address, 0, 2); }
 
+/// The highest-numbered CPU the calling thread may run on, or -1 where that cannot be read (Linux
+/// only; -1 elsewhere).
+int workbook_highest_allowed_cpu(void);
+
+/// Lets thread `thread` (a Linux thread id; 0 is the calling thread) run only on CPU `cpu`, or with
+/// `cpu` = -1 on every CPU the system has again. 0 when done, -1 when not (not Linux, no such
+/// thread or CPU). bench runs both sides of a one-thread row on the same CPU, because the two vCPUs
+/// of this project's virtual machine differ in speed by up to a tenth.
+int workbook_set_thread_cpu(int thread, int cpu);
+
 /// Atomic operations on a word shared between threads, for the matrix module's worker threads
 /// (LinearAlgebra's Parallelism.swift), all sequentially consistent: what one thread wrote before a
 /// store is seen by a thread that loads the stored value, and a store followed by a load of another
