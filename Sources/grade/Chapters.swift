@@ -158,7 +158,7 @@ struct Chapter {
                 let earlier = loops[looping]
                 let outcome: TestOutcome
                 if looping == own {
-                    outcome = .crashed(TestLog.loopMessagePrefix + "\(TestLog.format(seconds: seconds)) (an endless loop?)" + place
+                    outcome = .timedOut(TestLog.loopMessagePrefix + "\(TestLog.format(seconds: seconds)) (an endless loop?)" + place
                                        + (earlier.map { ", where it already looped in \($0)" } ?? ""))
                 } else {
                     // Another exercise's loop: this test's exercise waits for that one, as for its stub.
@@ -216,6 +216,7 @@ final class PrintedProgress: GradeProgress {
 
     func stopped(_ test: String, outcome: TestOutcome) {
         if case let .crashed(why) = outcome { end("crashed: " + why) }
+        if case let .timedOut(why) = outcome { end(why) }
         if case let .blocked(_, why) = outcome { end(why) }
     }
 

@@ -18,7 +18,8 @@ struct Grade: ParsableCommand {
             Grades the track that WORKBOOK selects: your code in Exercises/ (the default) or, with \
             WORKBOOK=solutions, the reference code. Each exercise is passed, failed (with the first line \
             of each failure and its hint; --verbose shows every message), not implemented (its function \
-            still throws NotImplemented), crashed (or stopped as an endless loop) or waiting (some of its \
+            still throws NotImplemented), crashed, timed out (stopped at --time-limit: an endless loop, or \
+            code too slow for the limit) or waiting (some of its \
             tests need another exercise first: its stub, or its endless loop). An exercise scores one \
             point per graded test when all of its tests pass. Each test is named as it runs; one that runs \
             longer than --time-limit seconds is stopped, and the other tests of the exercise it looped in \
@@ -61,7 +62,7 @@ struct Grade: ParsableCommand {
     var scratchPath: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "For CI: exit 0 only if every exercise has this status: passed, failed, not-implemented, crashed or skipped (shown as waiting).",
+        "For CI: exit 0 only if every exercise has this status: passed, failed, not-implemented, crashed, timed-out or skipped (shown as waiting).",
         valueName: "status"))
     var expect: ExerciseStatus?
 
