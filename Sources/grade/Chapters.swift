@@ -139,7 +139,7 @@ struct Chapter {
                 outcomes[test] = outcome
             }
             if let started = parsed.unfinished, known.contains(started), outcomes[started] == nil {
-                let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises) : nil
+                let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises, findLine: NearestLine.find) : nil
                 // The exercise where it looped (the stopped frame's), else the test's own.
                 let looping = stoppedAt.flatMap { $0.exercise(among: exercises) } ?? ChapterResult.exercise(of: started)
                 if run.timedOut && shortened && loops[looping] == nil {

@@ -249,12 +249,18 @@ struct TestLog {
     /// Where the process stopped inside `test`: in the backtrace, the first frame of the workbook's code
     /// that is one of `exercises`, on any thread (the crashed thread's first), else the crashed thread's
     /// first frame of the workbook's code.
-    func stoppedFrame(for test: String, exercises: [String]) -> StoppedFrame? {
+    /// - Parameter findLine: asked for the line of a frame printed without one, given its address, its
+    ///   file as printed and the backtrace's images (``NearestLine/find(address:file:images:)``).
+    func stoppedFrame(for test: String, exercises: [String],
+                      findLine: (UInt64, String, [BacktraceImage]) -> Int? = { _, _, _ in nil }) -> StoppedFrame? {
         guard lines.contains(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
             return nil
         }
-        let frames = CrashReport.workbookFrames(lines).compactMap(StoppedFrame.init)
-        return frames.first { $0.exercise(among: exercises) != nil } ?? frames.first
+        let frames = CrashReport.workbookFrames(lines)
+        guard let frame = frames.first(where: { StoppedFrame($0)?.exercise(among: exercises) != nil }) ?? frames.first(where: \.isInWorkbookFile)
+        else { return nil }
+        let line = frame.line ?? findLine(frame.address, frame.file, BacktraceImage.all(in: lines))
+        return StoppedFrame(frame, line: line)
     }
 
     /// The duration XCTest gives at the end of a finished test's line, "… passed (0.012 seconds)".
@@ -308,16 +314,20 @@ struct StoppedFrame: CustomStringConvertible {
     let file: String
     let line: Int?
 
-    init?(_ frame: BacktraceFrame) {
+    /// - Parameter line: the frame's line if the backtrace gives none (found by ``NearestLine``).
+    init?(_ frame: BacktraceFrame, line: Int? = nil) {
         guard frame.isInWorkbookFile else { return nil }
         symbol = frame.symbol
         file = NotImplemented.trackRelative(frame.file)
-        line = frame.line
+        self.line = frame.line ?? line
     }
 
     /// "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127", or
-    /// "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift" without a line.
-    var description: String { line.map { "\(symbol) at \(file):\($0)" } ?? "\(symbol) in \(file)" }
+    /// without a line, "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift (no line: …)".
+    var description: String {
+        line.map { "\(symbol) at \(file):\($0)" }
+            ?? "\(symbol) in \(file) (no line: the backtrace gives none for the instruction where it stopped)"
+    }
 
     /// The exercise among `exercises` that the function is, or is inside: the most specific name in the
     /// symbol that is one, parameter labels left out. "closure #1 in
