@@ -32,6 +32,18 @@ struct Grade: ParsableCommand {
               swift run grade --time-limit 30     stop an endless loop after 30 s, not 120
               swift run grade --json results.json Gradescope's autograder results
               swift run grade --junit grade.xml   JUnit XML, for GitHub Classroom and CI
+
+            Exit status:
+              0    every exercise passed (with --expect STATUS: every exercise has
+                   STATUS), and every --json and --junit file was written
+              1    some exercise did not pass (with --expect: some exercise has
+                   another status; grade names them), a report file could not be
+                   written, or nothing could be graded (the workbook does not
+                   compile, Package.swift stopped, the tests could not be listed)
+              64   the command line is wrong (an unknown flag or status, a bad
+                   --time-limit, a chapter that does not exist), or grade was not
+                   run in the workbook's folder
+              130  interrupted by Ctrl-C (143 by SIGTERM); its tests are stopped too
             """)
 
     @Option(name: .long, help: "Grade one chapter only: its number (1), its program name (knn) or its suite (KNNTests).")
