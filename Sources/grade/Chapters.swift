@@ -139,7 +139,7 @@ struct Chapter {
                 outcomes[test] = outcome
             }
             if let started = parsed.unfinished, known.contains(started), outcomes[started] == nil {
-                let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises) : nil
+                let stoppedAt = run.timedOut ? parsed.stoppedFrame(for: started, exercises: exercises, findLine: NearestLine.find) : nil
                 // The exercise where it looped (the stopped frame's), else the test's own.
                 let looping = stoppedAt.flatMap { $0.exercise(among: exercises) } ?? ChapterResult.exercise(of: started)
                 if run.timedOut && shortened && loops[looping] == nil {
@@ -158,7 +158,7 @@ struct Chapter {
                 let earlier = loops[looping]
                 let outcome: TestOutcome
                 if looping == own {
-                    outcome = .crashed(TestLog.loopMessagePrefix + "\(TestLog.format(seconds: seconds)) (an endless loop?)" + place
+                    outcome = .timedOut(TestLog.loopMessagePrefix + "\(TestLog.format(seconds: seconds)) (an endless loop?)" + place
                                        + (earlier.map { ", where it already looped in \($0)" } ?? ""))
                 } else {
                     // Another exercise's loop: this test's exercise waits for that one, as for its stub.
@@ -216,6 +216,7 @@ final class PrintedProgress: GradeProgress {
 
     func stopped(_ test: String, outcome: TestOutcome) {
         if case let .crashed(why) = outcome { end("crashed: " + why) }
+        if case let .timedOut(why) = outcome { end(why) }
         if case let .blocked(_, why) = outcome { end(why) }
     }
 

@@ -109,6 +109,8 @@ struct CrashReport {
 struct BacktraceFrame: Equatable {
     /// The bracketed tags: "ra" (a return address), "inlined", "system", "thunk", …
     let tags: [String]
+    /// Where the frame was in the running process.
+    let address: UInt64
     /// The function, e.g. "makeFolds(count:folds:)" or "closure #1 in makeFolds(count:folds:)".
     let symbol: String
     /// The source file as printed, e.g. "/work/Exercises/01-knn/CrossValidation.swift" or "//<compiler-generated>".
@@ -125,7 +127,7 @@ struct BacktraceFrame: Equatable {
             tags.append(String(word.dropFirst().dropLast()))
             words.removeFirst()
         }
-        guard let address = words.first, address.hasPrefix("0x") else { return nil }
+        guard let address = words.first, address.hasPrefix("0x"), let value = UInt64(address.dropFirst(2), radix: 16) else { return nil }
         var rest = text[address.endIndex...].trimmingCharacters(in: .whitespaces)[...]
         var location = ""
         if let at = rest.range(of: " at ", options: .backwards) {
@@ -139,6 +141,7 @@ struct BacktraceFrame: Equatable {
         let parts = location.split(separator: ":", omittingEmptySubsequences: false)
         let numbers = parts.reversed().prefix { Int($0) != nil }.count
         self.tags = tags
+        self.address = value
         self.symbol = String(rest)
         self.file = parts.dropLast(numbers).joined(separator: ":")
         self.line = numbers > 0 ? Int(parts[parts.count - numbers]) : nil
@@ -155,3 +158,30 @@ struct BacktraceFrame: Equatable {
     }
 }
 
+
+/// A file the stopped process had loaded, from the "Images" list at the end of a Swift backtrace:
+///
+///     0x00005585c6608000–0x00005585c6e1c248 90fc45b9…dea11 DeepLearningWorkbookPackageTests.xctest /w/.build/debug/DeepLearningWorkbookPackageTests.xctest
+struct BacktraceImage: Equatable {
+    /// The addresses it was loaded at, `start ..< end` (the runtime prints the end inclusively).
+    let start: UInt64
+    let end: UInt64
+    /// The file, as printed.
+    let path: String
+
+    /// Parses `0x<start>–0x<end> <build id> <name> <path>` (an en dash between the addresses).
+    init?(_ text: Substring) {
+        let words = text.split(separator: " ")
+        let range = words.first?.split(separator: "–") ?? []
+        guard words.count >= 3, range.count == 2, range.allSatisfy({ $0.hasPrefix("0x") }),
+              let start = UInt64(range[0].dropFirst(2), radix: 16), let end = UInt64(range[1].dropFirst(2), radix: 16) else { return nil }
+        self.start = start
+        self.end = end
+        path = String(words[words.count - 1])
+    }
+
+    /// Every image the backtrace lists.
+    static func all(in lines: [Substring]) -> [BacktraceImage] {
+        lines.compactMap { BacktraceImage($0.trimmingCharacters(in: .whitespaces)[...]) }
+    }
+}

@@ -18,7 +18,8 @@ struct Grade: ParsableCommand {
             Grades the track that WORKBOOK selects: your code in Exercises/ (the default) or, with \
             WORKBOOK=solutions, the reference code. Each exercise is passed, failed (with the first line \
             of each failure and its hint; --verbose shows every message), not implemented (its function \
-            still throws NotImplemented), crashed (or stopped as an endless loop) or waiting (some of its \
+            still throws NotImplemented), crashed, timed out (stopped at --time-limit: an endless loop, or \
+            code too slow for the limit) or waiting (some of its \
             tests need another exercise first: its stub, or its endless loop). An exercise scores one \
             point per graded test when all of its tests pass. Each test is named as it runs; one that runs \
             longer than --time-limit seconds is stopped, and the other tests of the exercise it looped in \
@@ -31,6 +32,18 @@ struct Grade: ParsableCommand {
               swift run grade --time-limit 30     stop an endless loop after 30 s, not 120
               swift run grade --json results.json Gradescope's autograder results
               swift run grade --junit grade.xml   JUnit XML, for GitHub Classroom and CI
+
+            Exit status:
+              0    every exercise passed (with --expect STATUS: every exercise has
+                   STATUS), and every --json and --junit file was written
+              1    some exercise did not pass (with --expect: some exercise has
+                   another status; grade names them), a report file could not be
+                   written, or nothing could be graded (the workbook does not
+                   compile, Package.swift stopped, the tests could not be listed)
+              64   the command line is wrong (an unknown flag or status, a bad
+                   --time-limit, a chapter that does not exist), or grade was not
+                   run in the workbook's folder
+              130  interrupted by Ctrl-C (143 by SIGTERM); its tests are stopped too
             """)
 
     @Option(name: .long, help: "Grade one chapter only: its number (1), its program name (knn) or its suite (KNNTests).")
@@ -61,7 +74,7 @@ struct Grade: ParsableCommand {
     var scratchPath: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "For CI: exit 0 only if every exercise has this status: passed, failed, not-implemented, crashed or skipped (shown as waiting).",
+        "For CI: exit 0 only if every exercise has this status: passed, failed, not-implemented, crashed, timed-out or skipped (shown as waiting).",
         valueName: "status"))
     var expect: ExerciseStatus?
 

@@ -77,7 +77,7 @@ enum JUnitReport {
         var suites = ""
         var totals = (tests: 0, failures: 0, errors: 0, skipped: 0)
         for r in results {
-            let failures = r.count(.failed), errors = r.count(.crashed)
+            let failures = r.count(.failed), errors = r.count(.crashed) + r.count(.timedOut)
             let skipped = r.count(.notImplemented) + r.count(.skipped)
             totals.tests += r.exercises.count; totals.failures += failures; totals.errors += errors; totals.skipped += skipped
             suites += "  <testsuite name=\"\(escape(ReportText.chapterName(r.chapter)))\" tests=\"\(r.exercises.count)\""
@@ -89,7 +89,9 @@ enum JUnitReport {
                 switch exercise.status {
                 case .passed: break
                 case .failed: suites += "      <failure type=\"failed\" message=\"\(summary)\">\(output)</failure>\n"
-                case .crashed: suites += "      <error type=\"crashed\" message=\"\(summary)\">\(output)</error>\n"
+                case .crashed, .timedOut:
+                    // The type is the `--expect` id: "crashed" or "timed-out".
+                    suites += "      <error type=\"\(exercise.status.rawValue)\" message=\"\(summary)\">\(output)</error>\n"
                 case .notImplemented, .skipped: suites += "      <skipped>\(output)</skipped>\n"
                 }
                 suites += "      <system-out>points: \(exercise.points) of \(exercise.possiblePoints)</system-out>\n"
@@ -146,7 +148,7 @@ enum ReportText {
     }
 
     /// One line, in the scorecard's words: "passed", "not implemented: write …", "waiting (3 of 4 tests
-    /// pass; …)", "crashed in test_…", "failed: 2 of 4 tests fail".
+    /// pass; …)", "crashed in test_…", "timed out in test_… (an endless loop?)", "failed: 2 of 4 tests fail".
     static func summary(of exercise: ExerciseResult) -> String {
         let status = exercise.status
         switch status {
@@ -157,10 +159,13 @@ enum ReportText {
             return "failed: \(failed) of \(exercise.tests.count) tests fail"
         case .crashed:
             let first = exercise.tests.first { if case .crashed = $0.outcome { return true }; return false }
-            if let first { return "crashed in \(first.name)" }
+            return first.map { "crashed in \($0.name)" } ?? "crashed"
+        case .timedOut:
+            let first = exercise.tests.first { if case .timedOut = $0.outcome { return true }; return false }
+            if let first { return "timed out in \(first.name) (an endless loop?)" }
             // Found looping through another exercise's test: none of its own ran.
-            for test in exercise.tests { if case let .notRun(why) = test.outcome { return "crashed: \(why)" } }
-            return "crashed"
+            for test in exercise.tests { if case let .notRun(why) = test.outcome { return "timed out: \(why)" } }
+            return "timed out"
         }
     }
 

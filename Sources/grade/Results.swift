@@ -8,6 +8,8 @@ enum TestOutcome: Equatable {
     case failed([String])
     case skipped(String)
     case crashed(String)
+    /// Stopped at the time limit in its own exercise's code: most likely an endless loop.
+    case timedOut(String)
     /// Not run, on purpose: another test of the same exercise timed out (the exercise loops).
     case notRun(String)
     /// Stopped in the endless loop of another exercise, `exercise`: this test's own exercise waits for
@@ -24,6 +26,9 @@ enum ExerciseStatus: String, ExpressibleByArgument, CaseIterable {
     case failed
     case notImplemented = "not-implemented"
     case crashed
+    /// A test was stopped at `--time-limit` in the exercise's own code (an endless loop, or code too slow
+    /// for the limit): a state of its own, so that a loop is never called a crash.
+    case timedOut = "timed-out"
     /// Its own code runs, but some of its tests wait for another exercise (a stub, or one that loops).
     case skipped
 
@@ -32,6 +37,7 @@ enum ExerciseStatus: String, ExpressibleByArgument, CaseIterable {
     var label: String {
         switch self {
         case .notImplemented: return "not implemented"
+        case .timedOut: return "timed out"
         case .skipped: return "waiting"
         default: return rawValue
         }
@@ -44,7 +50,8 @@ struct ExerciseResult {
     /// The other exercises of the chapter, to tell a stub of this exercise from one of an exercise it uses.
     var otherExercises: Set<String> = []
 
-    /// A crash outranks a failure, which outranks "not implemented": the worst outcome is the status.
+    /// A crash outranks a time-out, which outranks a failure, which outranks "not implemented": the worst
+    /// outcome is the status.
     ///
     /// An exercise is "not implemented" only when its own body is a stub (a test skips naming it), or when
     /// none of its tests could reach it. One whose tests pass except those that wait for another
@@ -52,8 +59,9 @@ struct ExerciseResult {
     /// scores once the other exercise is written.
     var status: ExerciseStatus {
         let outcomes = tests.map(\.outcome)
-        if outcomes.contains(where: { if case .crashed = $0 { return true }; if case .notRun = $0 { return true }; return false }) {
-            return .crashed
+        if outcomes.contains(where: { if case .crashed = $0 { return true }; return false }) { return .crashed }
+        if outcomes.contains(where: { if case .timedOut = $0 { return true }; if case .notRun = $0 { return true }; return false }) {
+            return .timedOut
         }
         if outcomes.contains(where: { if case .failed = $0 { return true }; return false }) { return .failed }
         let missing = missingFunctions
@@ -103,6 +111,8 @@ struct ExerciseResult {
             let missing = missingFunctions
             if let own = missing.first(where: { !isOtherExercise($0) }) { return ": write \(own)" }
             return missing.first.map { " (needs \($0) first)" } ?? ""
+        case .timedOut:
+            return " (an endless loop?)"
         case .skipped:
             let passed = tests.filter { $0.outcome == .passed }.count
             let waits = (missingFunctions.first.map { ["need \($0) first"] } ?? [])
@@ -116,7 +126,7 @@ struct ExerciseResult {
     }
 
     /// One line per test that did not pass, indented by `indent`: every message and hint of a failure,
-    /// a crash's reason, a skip's reason; the tests not run for one reason (their exercise loops) share
+    /// a crash's reason, where a test that timed out stopped, a skip's reason; the tests not run for one reason (their exercise loops) share
     /// one line.
     func details(indent: String, includeFailures: Bool, includeSkips: Bool) -> [String] {
         var lines: [String] = []
@@ -126,6 +136,7 @@ struct ExerciseResult {
             case .passed: break
             case let .skipped(why): if includeSkips { lines.append("\(indent)\(test.name): \(why)") }
             case let .crashed(why): lines.append("\(indent)\(test.name): crashed: \(why)")
+            case let .timedOut(why): lines.append("\(indent)\(test.name): \(why)")
             case let .blocked(_, why): lines.append("\(indent)\(test.name): \(why)")
             case let .notRun(why):
                 if let k = notRun.firstIndex(where: { $0.reason == why }) { notRun[k].tests.append(test.name) } else { notRun.append((why, [test.name])) }
@@ -238,12 +249,18 @@ struct TestLog {
     /// Where the process stopped inside `test`: in the backtrace, the first frame of the workbook's code
     /// that is one of `exercises`, on any thread (the crashed thread's first), else the crashed thread's
     /// first frame of the workbook's code.
-    func stoppedFrame(for test: String, exercises: [String]) -> StoppedFrame? {
+    /// - Parameter findLine: asked for the line of a frame printed without one, given its address, its
+    ///   file as printed and the backtrace's images (``NearestLine/find(address:file:images:)``).
+    func stoppedFrame(for test: String, exercises: [String],
+                      findLine: (UInt64, String, [BacktraceImage]) -> Int? = { _, _, _ in nil }) -> StoppedFrame? {
         guard lines.contains(where: { TestLog.testCaseLine($0).map { $0.0 == test && $0.1 == "started" } ?? false }) else {
             return nil
         }
-        let frames = CrashReport.workbookFrames(lines).compactMap(StoppedFrame.init)
-        return frames.first { $0.exercise(among: exercises) != nil } ?? frames.first
+        let frames = CrashReport.workbookFrames(lines)
+        guard let frame = frames.first(where: { StoppedFrame($0)?.exercise(among: exercises) != nil }) ?? frames.first(where: \.isInWorkbookFile)
+        else { return nil }
+        let line = frame.line ?? findLine(frame.address, frame.file, BacktraceImage.all(in: lines))
+        return StoppedFrame(frame, line: line)
     }
 
     /// The duration XCTest gives at the end of a finished test's line, "… passed (0.012 seconds)".
@@ -297,16 +314,20 @@ struct StoppedFrame: CustomStringConvertible {
     let file: String
     let line: Int?
 
-    init?(_ frame: BacktraceFrame) {
+    /// - Parameter line: the frame's line if the backtrace gives none (found by ``NearestLine``).
+    init?(_ frame: BacktraceFrame, line: Int? = nil) {
         guard frame.isInWorkbookFile else { return nil }
         symbol = frame.symbol
         file = NotImplemented.trackRelative(frame.file)
-        line = frame.line
+        self.line = frame.line ?? line
     }
 
     /// "KNearestNeighbor.computeDistancesNoLoops(_:) at Exercises/01-knn/KNearestNeighbor.swift:127", or
-    /// "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift" without a line.
-    var description: String { line.map { "\(symbol) at \(file):\($0)" } ?? "\(symbol) in \(file)" }
+    /// without a line, "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift (no line: …)".
+    var description: String {
+        line.map { "\(symbol) at \(file):\($0)" }
+            ?? "\(symbol) in \(file) (no line: the backtrace gives none for the instruction where it stopped)"
+    }
 
     /// The exercise among `exercises` that the function is, or is inside: the most specific name in the
     /// symbol that is one, parameter labels left out. "closure #1 in
@@ -334,15 +355,17 @@ struct Scorecard {
 
     /// The table (unless `table` is false) and, chapter by chapter, every exercise that has not passed.
     func text(verbose: Bool, table: Bool = true) -> String {
-        // "Waiting" (tests that wait for another exercise) only when some exercise is.
+        // "Timed out" and "Waiting" (tests that wait for another exercise) only when some exercise is.
+        let showTimedOut = results.contains { $0.count(.timedOut) > 0 }
         let showSkipped = results.contains { $0.count(.skipped) > 0 }
         var rows: [[String]] = [["Chapter", "Exercises", "Passed", "Not implemented", "Failed", "Crashed"]
-                                + (showSkipped ? ["Waiting"] : []) + ["Points"]]
+                                + (showTimedOut ? ["Timed out"] : []) + (showSkipped ? ["Waiting"] : []) + ["Points"]]
         for r in results {
             let points = r.exercises.map(\.points).reduce(0, +)
             let possible = r.exercises.map(\.possiblePoints).reduce(0, +)
             rows.append([r.chapter.title, "\(r.exercises.count)", "\(r.count(.passed))", "\(r.count(.notImplemented))",
                          "\(r.count(.failed))", "\(r.count(.crashed))"]
+                        + (showTimedOut ? ["\(r.count(.timedOut))"] : [])
                         + (showSkipped ? ["\(r.count(.skipped))"] : []) + ["\(points) / \(possible)"])
         }
         let widths = (0 ..< rows[0].count).map { c in rows.map { $0[c].count }.max()! }
@@ -359,7 +382,7 @@ struct Scorecard {
         }
         // Said once, not in every stopped test's line.
         let looped = results.flatMap(\.exercises).flatMap(\.tests).contains { test in
-            if case let .crashed(why) = test.outcome { return why.hasPrefix(TestLog.loopMessagePrefix) }
+            if case .timedOut = test.outcome { return true }
             if case .blocked = test.outcome { return true }
             return false
         }
@@ -387,6 +410,7 @@ struct Scorecard {
         case .failed: return "✗"
         case .notImplemented: return "·"
         case .crashed: return "💥"
+        case .timedOut: return "⏱"
         case .skipped: return "-"
         }
     }

@@ -17,7 +17,7 @@ final class GradeReportTests: XCTestCase {
             "test_train_memorisesTheData": .passed,
             "test_computeDistancesTwoLoops_matchesReference": .failed(["✗ computeDistancesTwoLoops (Exercises/01-knn/KNearestNeighbor.swift): L2 distances: Frobenius difference 4.3e+06 <from the reference> & more\n  hint: take the square root"]),
             "test_computeDistancesOneLoop_matchesReference": .skipped("not implemented: computeDistancesOneLoop(_:) in Exercises/01-knn/KNearestNeighbor.swift"),
-            "test_computeDistancesNoLoops_matchesReference": .crashed("did not finish within 20 s (an endless loop?); stopped"),
+            "test_computeDistancesNoLoops_matchesReference": .timedOut("did not finish within 20 s (an endless loop?); stopped"),
             "test_computeDistancesNoLoops_duplicateImageIsZeroNotNaN": .notRun("timed out in test_computeDistancesNoLoops_matchesReference"),
             "test_computeL1Distances_lectureExample": .skipped(l1Missing),
             "test_computeL1Distances_matchesReference": .skipped(l1Missing),
@@ -114,6 +114,46 @@ final class GradeReportTests: XCTestCase {
         XCTAssertEqual(ExerciseStatus.notImplemented.label, "not implemented")
         XCTAssertEqual(ReportText.summary(of: exercise("predictLabels")),
                        "waiting (3 of 4 tests pass; the others need computeL1Distances(_:) in Exercises/01-knn/KNearestNeighbor.swift first)")
+    }
+
+    /// Issue: an endless loop was headlined "crashed" while its detail line said it did not finish in
+    /// time. It is "timed out" in the scorecard (headline and table), in both reports' text, as JUnit's
+    /// error type and as an `--expect` id; a real crash keeps "crashed".
+    func testALoopIsTimedOutNotCrashedInEveryText() throws {
+        let loops = exercise("computeDistancesNoLoops"), crash = exercise("makeFolds")
+        XCTAssertEqual(loops.status, .timedOut)
+        XCTAssertEqual(crash.status, .crashed)
+        let card = Scorecard(results: [Self.mixed], track: "exercises").render(verbose: false)
+        XCTAssertTrue(card.contains("  ⏱ computeDistancesNoLoops: timed out (an endless loop?)\n"
+                                    + "      test_computeDistancesNoLoops_matchesReference: did not finish within 20 s (an endless loop?); stopped\n"), card)
+        XCTAssertFalse(card.contains("computeDistancesNoLoops: crashed"), card)
+        XCTAssertTrue(card.contains("  💥 makeFolds: crashed\n"), card)
+        XCTAssertTrue(card.contains("Failed  Crashed  Timed out  Waiting  Points\n"), "the table counts time-outs apart:\n\(card)")
+        XCTAssertEqual(ReportText.summary(of: loops), "timed out in test_computeDistancesNoLoops_matchesReference (an endless loop?)")
+        XCTAssertEqual(ReportText.summary(of: crash), "crashed in test_makeFolds_partitionsWithoutOverlap")
+        let json = String(decoding: try GradescopeResults(results: [Self.mixed], track: "exercises", seconds: 1).json(), as: UTF8.self)
+        XCTAssertTrue(json.contains("timed out in test_computeDistancesNoLoops_matchesReference"), json)
+        let xml = JUnitReport.xml(results: [Self.mixed], seconds: 1)
+        XCTAssertTrue(xml.contains("<error type=\"timed-out\" message=\"timed out in test_computeDistancesNoLoops_matchesReference (an endless loop?)\">"), xml)
+        XCTAssertTrue(xml.contains("<error type=\"crashed\" message=\"crashed in test_makeFolds_partitionsWithoutOverlap\">"), xml)
+        XCTAssertEqual(ExerciseStatus(argument: "timed-out"), .timedOut)
+        XCTAssertEqual(ExerciseStatus(argument: "crashed"), .crashed, "the id --expect took before is unchanged")
+        XCTAssertEqual(ExerciseStatus.allCases.map(\.rawValue), ["passed", "failed", "not-implemented", "crashed", "timed-out", "skipped"])
+    }
+
+    /// `--expect timed-out` accepts a chapter whose every exercise loops, and `--expect crashed` does not.
+    func testExpectTellsATimeOutFromACrash() throws {
+        let folder = try temporaryTestsFolder([("01-knn/KNNTests.swift", "final class KNNTests: XCTestCase {\n}\n")])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tests = ["test_makeFolds_a", "test_makeFolds_b"]
+        func run(_ expect: String) throws {
+            var command = try Grade.parse(["--skip-build", "--time-limit", "5", "--expect", expect])
+            command.runner = FakeSwiftTest(tests: tests, behaviour: ["test_makeFolds_a": .loop(in: "makeFolds(count:folds:)")])
+            command.testsFolder = folder
+            try command.run()
+        }
+        XCTAssertNoThrow(try run("timed-out"))
+        XCTAssertThrowsError(try run("crashed")) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1) }
     }
 
     // MARK: - Gradescope

@@ -51,7 +51,7 @@ final class GradeRunTests: XCTestCase {
         let progress = RecordedProgress()
         let result = try Chapter(suite: "KNNTests", tests: knnTests).grade(timeLimit: 20, using: fake, progress: progress)
         let outcomes = outcomes(result)
-        guard case let .crashed(why) = outcomes[looping[0]] else { return XCTFail("the looping test is graded as crashed: \(String(describing: outcomes[looping[0]]))") }
+        guard case let .timedOut(why) = outcomes[looping[0]] else { return XCTFail("the looping test is graded as timed out: \(String(describing: outcomes[looping[0]]))") }
         XCTAssertTrue(why.hasPrefix("did not finish within 20 s (an endless loop?)"), why)
         XCTAssertEqual(outcomes[looping[1]], .notRun("computeDistancesNoLoops loops (stopped in \(looping[0]))"))
         XCTAssertNil(fake.starts[looping[1]], "the exercise's second test is not run after the first timed out")
@@ -84,10 +84,10 @@ final class GradeRunTests: XCTestCase {
         XCTAssertEqual(outcomes["test_computeDistancesNoLoops_matchesReference"], why)
         let status = Dictionary(uniqueKeysWithValues: result.exercises.map { ($0.name, $0.status) })
         XCTAssertEqual(status["predictLabels"], .skipped, "waiting for computeDistancesNoLoops, not crashed")
-        XCTAssertEqual(status["computeDistancesNoLoops"], .crashed)
+        XCTAssertEqual(status["computeDistancesNoLoops"], .timedOut)
         let noLoops = try XCTUnwrap(result.exercises.first { $0.name == "computeDistancesNoLoops" })
-        XCTAssertEqual(ReportText.summary(of: noLoops), "crashed: computeDistancesNoLoops loops (stopped in test_predictLabels_tiesGoToTheSmallerLabel)",
-                       "the reports say why an exercise none of whose tests ran crashed")
+        XCTAssertEqual(ReportText.summary(of: noLoops), "timed out: computeDistancesNoLoops loops (stopped in test_predictLabels_tiesGoToTheSmallerLabel)",
+                       "the reports say why an exercise none of whose tests ran timed out")
     }
 
     /// The fresh tester's case: an endless loop in a function that other exercises call too. The loop is
@@ -103,7 +103,7 @@ final class GradeRunTests: XCTestCase {
         let progress = RecordedProgress()
         let result = try Chapter(suite: "KNNTests", tests: tests).grade(timeLimit: 20, using: fake, progress: progress)
         let outcomes = outcomes(result)
-        XCTAssertEqual(outcomes["test_makeFolds_a"], .crashed(
+        XCTAssertEqual(outcomes["test_makeFolds_a"], .timedOut(
             "did not finish within 20 s (an endless loop?): stopped in \(loop) at Exercises/01-knn/KNearestNeighbor.swift:127"))
         for test in ["test_makeFolds_b", "test_makeFolds_c"] {
             XCTAssertEqual(outcomes[test], .notRun("makeFolds loops (stopped in test_makeFolds_a)"))
@@ -116,11 +116,11 @@ final class GradeRunTests: XCTestCase {
         }
         XCTAssertEqual(fake.limits.map(\.seconds), [20, 10, 10, 10], "the full limit once, then the shorter one")
         let status = Dictionary(uniqueKeysWithValues: result.exercises.map { ($0.name, $0.status) })
-        XCTAssertEqual(status, ["makeFolds": .crashed, "crossValidate": .skipped, "train": .failed], "train is graded as usual")
+        XCTAssertEqual(status, ["makeFolds": .timedOut, "crossValidate": .skipped, "train": .failed], "train is graded as usual")
         let card = Scorecard(results: [result], track: "exercises").render(verbose: false)
         XCTAssertEqual(card.components(separatedBy: "is stopped as an endless loop").count - 1, 1, "the hint once:\n\(card)")
         XCTAssertTrue(card.contains("      test_crossValidate_b: stopped after 10 s in the endless loop of makeFolds, as in test_makeFolds_a\n"), card)
-        XCTAssertTrue(card.contains("  💥 makeFolds: crashed\n"), card)
+        XCTAssertTrue(card.contains("  ⏱ makeFolds: timed out (an endless loop?)\n"), card)
         XCTAssertTrue(card.contains("      not run (2 tests): makeFolds loops (stopped in test_makeFolds_a): test_makeFolds_b, test_makeFolds_c\n"), card)
         XCTAssertTrue(card.contains("  - crossValidate: waiting (its tests stopped in the endless loop of makeFolds)\n"), card)
         XCTAssertTrue(card.contains("      hint: keep all of x"), "a failure's hint without --verbose:\n\(card)")
@@ -191,8 +191,96 @@ final class GradeRunTests: XCTestCase {
             Backtrace took 1.02s
             """#)
         let frame = log.stoppedFrame(for: "test_crossValidate_matchesReference", exercises: ["makeFolds", "crossValidate"])
-        XCTAssertEqual(frame?.description, "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift")
+        XCTAssertEqual(frame?.description, "makeFolds(count:folds:) in Exercises/01-knn/CrossValidation.swift "
+                       + "(no line: the backtrace gives none for the instruction where it stopped)", "no line, and the message says so")
         XCTAssertEqual(frame?.exercise(among: ["makeFolds", "crossValidate"]), "makeFolds")
+    }
+
+    /// Issue: with `--time-limit 10` the loop's line was missing, with the default limit it was there.
+    /// Not the limit: a tight loop's instructions are tied to no line about half of the time in a debug
+    /// build (a SIGQUIT sample of one loop gave `CrossValidation.swift:21:29` or the file alone at any
+    /// time), and then the line is looked up at the frame's address in the image the backtrace lists.
+    func testALineThatTheBacktraceLeavesOutIsLookedUp() throws {
+        let text = #"""
+            Test Case 'KNNTests.test_makeFolds_contiguousBlocksInOrder' started at 2026-12-02 05:54:10.101
+
+            *** Program crashed: Terminated at 0x00000000000071d1 ***
+
+            Thread 0 "DeepLearningWor" crashed:
+
+              0               0x000055f80cf91af3 makeFolds(count:folds:) + 179 in DeepLearningWorkbookPackageTests.xctest at /w/Exercises/01-knn/CrossValidation.swift
+              1 [ra]          0x000055f80d04b0fb closure #1 in KNNTests.test_makeFolds_contiguousBlocksInOrder() + 42 in DeepLearningWorkbookPackageTests.xctest at /w/Tests/WorkbookTests/01-knn/KNNTests.swift:213:41
+
+            Images (30 omitted):
+
+            0x000055f80cb59000–0x000055f80d371ff8 adfea54bfa58f143b11f2cf12b21d367cadb0de6 DeepLearningWorkbookPackageTests.xctest /w/.build/x86_64-unknown-linux-gnu/debug/DeepLearningWorkbookPackageTests.xctest
+            0x00007f678b656000–0x00007f678b7d10fc 93ac61ec5a8eb1396f9fbd350e3169a558528a40 libc.so.6                               /usr/lib/x86_64-linux-gnu/libc.so.6
+
+            Backtrace took 0.32s
+            """#
+        let log = TestLog(text)
+        var asked: [(UInt64, String, [BacktraceImage])] = []
+        let frame = log.stoppedFrame(for: "test_makeFolds_contiguousBlocksInOrder", exercises: ["makeFolds"]) { address, file, images in
+            asked.append((address, file, images))
+            return 21
+        }
+        XCTAssertEqual(frame?.description, "makeFolds(count:folds:) at Exercises/01-knn/CrossValidation.swift:21")
+        XCTAssertEqual(asked.count, 1)
+        XCTAssertEqual(asked.first?.0, 0x55f8_0cf9_1af3)
+        XCTAssertEqual(asked.first?.1, "/w/Exercises/01-knn/CrossValidation.swift")
+        XCTAssertEqual(asked.first?.2, [
+            BacktraceImage("0x000055f80cb59000–0x000055f80d371ff8 adfe DeepLearningWorkbookPackageTests.xctest /w/.build/x86_64-unknown-linux-gnu/debug/DeepLearningWorkbookPackageTests.xctest")!,
+            BacktraceImage("0x00007f678b656000–0x00007f678b7d10fc 93ac libc.so.6 /usr/lib/x86_64-linux-gnu/libc.so.6")!,
+        ])
+        XCTAssertEqual(asked.first?.2.first?.start, 0x55f8_0cb5_9000)
+        XCTAssertEqual(asked.first?.2.first?.path, "/w/.build/x86_64-unknown-linux-gnu/debug/DeepLearningWorkbookPackageTests.xctest")
+        // A frame with its line is not looked up.
+        let lined = TestLog(text.replacingOccurrences(of: "CrossValidation.swift\n", with: "CrossValidation.swift:21:29\n"))
+        XCTAssertEqual(lined.stoppedFrame(for: "test_makeFolds_contiguousBlocksInOrder", exercises: ["makeFolds"]) { _, _, _ in XCTFail("looked up"); return 1 }?.line, 21)
+    }
+
+    /// The line for an instruction tied to none is the next one in the same function: llvm-symbolizer's
+    /// answers for the bytes from the stopped instruction on (recorded from the makeFolds loop above: the
+    /// loop's top is line 0, then the condition on line 21).
+    func testTheNearestLineIsTheNextOneInTheSameFunction() {
+        let file = "/w/Exercises/01-knn/CrossValidation.swift"
+        let answers = """
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:0:17
+
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:0:17
+
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:21:13
+
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:22:5
+
+
+            """
+        XCTAssertEqual(NearestLine.firstLine(in: answers, file: file), 21)
+        let inlined = """
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:0:17
+
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /swift/stdlib/public/core/Range.swift:310:5
+
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:23:9
+            """
+        XCTAssertEqual(NearestLine.firstLine(in: inlined, file: file), 23, "a line in another file (inlined code) is passed over")
+        let nextFunction = """
+            $s8Workbook9makeFolds5count5foldsSaySaySiGGSi_SitKF
+            /w/Exercises/01-knn/CrossValidation.swift:0:17
+
+            $s8Workbook13crossValidate1x1y8kChoices5folds6metric8progressSaySaySdGG
+            /w/Exercises/01-knn/CrossValidation.swift:40:1
+            """
+        XCTAssertNil(NearestLine.firstLine(in: nextFunction, file: file), "not a line of the next function")
+        XCTAssertNil(NearestLine.firstLine(in: "", file: file))
+        XCTAssertNil(NearestLine.find(address: 0x1000, file: file, images: []), "no image, no look-up")
     }
 
     /// Issue 11: one missing increment cost the full limit in every test that reached it. After a first
@@ -229,7 +317,7 @@ final class GradeRunTests: XCTestCase {
     /// The exercise a stopped frame is charged to: the most specific name in it that is an exercise.
     func testAStoppedFrameNamesTheMostSpecificExercise() throws {
         func frame(_ symbol: String) throws -> StoppedFrame {
-            try XCTUnwrap(BacktraceFrame(Substring("  0  0x000056502d8dae99 \(symbol) + 793 in X.xctest at /w/Exercises/03-backpropagation/Value.swift:40:5")).flatMap(StoppedFrame.init))
+            try XCTUnwrap(BacktraceFrame(Substring("  0  0x000056502d8dae99 \(symbol) + 793 in X.xctest at /w/Exercises/03-backpropagation/Value.swift:40:5")).flatMap { StoppedFrame($0) })
         }
         let gates = ["AddGate", "topologicalOrder", "addBackward", "Value", "predict"]
         XCTAssertEqual(try frame("Value.addBackward()").exercise(among: gates), "addBackward")

@@ -46,16 +46,12 @@ extension KNNTests {
     }
 
     func test_inlineQuestion3_trueStatementsAboutKNN() throws {
-        let answer = try attempt { try KNNQuestions.trueStatementsAboutKNN() }
-        let digest = AnswerKey.digest(question: "knn.3", answer: AnswerKey.canonical(answer))
-        expectAnswer(digest == "8682905b3d6dd4dc", "inlineQuestion3", yourAnswer: "[\(AnswerKey.canonical(answer))]",
-                     hint: "for each statement, look for one counterexample; what is 1-NN's error on its own training data?")
+        try expectAnswer(KNNQuestions.trueStatementsAboutKNN(), "inlineQuestion3", digest: "8682905b3d6dd4dc", question: "knn.3",
+                         hint: "for each statement, look for one counterexample; what is 1-NN's error on its own training data?")
     }
 
     func test_inlineQuestion4_brightRowInDistanceMatrix() throws {
-        let answer = try attempt { try KNNQuestions.brightRowInDistanceMatrix() }
-        let digest = AnswerKey.digest(question: "knn.4", answer: String(describing: answer))
-        expectAnswer(digest == "547dd08fd989b5fd", "inlineQuestion4", yourAnswer: "\(answer)",
-                     hint: "a row belongs to one test image; bright means far from every column")
+        try expectAnswer(KNNQuestions.brightRowInDistanceMatrix(), "inlineQuestion4", digest: "547dd08fd989b5fd", question: "knn.4",
+                         hint: "a row belongs to one test image; bright means far from every column")
     }
 }

@@ -7,24 +7,18 @@ import LinearAlgebra
 /// answer can be computed, the test computes it; otherwise it compares a digest (see Support/AnswerKey.swift).
 extension NeuralNetworkTests {
     func test_inlineQuestion1_problemsOfTheSigmoid() throws {
-        let answer = try attempt { try NeuralNetworkQuestions.problemsOfTheSigmoid() }
-        let digest = AnswerKey.digest(question: "nn.1", answer: AnswerKey.canonical(answer))
-        expectAnswer(digest == "8c2dcb7ab5667154", "inlineQuestion1", yourAnswer: "[\(AnswerKey.canonical(answer))]",
-                     hint: "three of them: look at σ'(x) for large |x|, at the sign of σ(x), and at what it costs to compute")
+        try expectAnswer(NeuralNetworkQuestions.problemsOfTheSigmoid(), "inlineQuestion1", digest: "8c2dcb7ab5667154", question: "nn.1",
+                         hint: "three of them: look at σ'(x) for large |x|, at the sign of σ(x), and at what it costs to compute")
     }
 
     func test_inlineQuestion2_allZeroWeights() throws {
-        let answer = try attempt { try NeuralNetworkQuestions.allZeroWeights() }
-        let digest = AnswerKey.digest(question: "nn.2", answer: String(describing: answer))
-        expectAnswer(digest == "b99ccdbc114b43ee", "inlineQuestion2", yourAnswer: "\(answer)",
-                     hint: "if two hidden units have the same weights, what are their outputs and their gradients?")
+        try expectAnswer(NeuralNetworkQuestions.allZeroWeights(), "inlineQuestion2", digest: "b99ccdbc114b43ee", question: "nn.2",
+                         hint: "if two hidden units have the same weights, what are their outputs and their gradients?")
     }
 
     func test_inlineQuestion3_deadReLU() throws {
-        let answer = try attempt { try NeuralNetworkQuestions.deadReLU() }
-        let digest = AnswerKey.digest(question: "nn.3", answer: String(describing: answer))
-        expectAnswer(digest == "bff4280a2501410b", "inlineQuestion3", yourAnswer: "\(answer)",
-                     hint: "ReLU's gradient is 0 wherever its input is negative; what if that is so for every example?")
+        try expectAnswer(NeuralNetworkQuestions.deadReLU(), "inlineQuestion3", digest: "bff4280a2501410b", question: "nn.3",
+                         hint: "ReLU's gradient is 0 wherever its input is negative; what if that is so for every example?")
     }
 
     func test_inlineQuestion4_initialLossWithTenClasses() throws {
@@ -36,23 +30,17 @@ extension NeuralNetworkTests {
     }
 
     func test_inlineQuestion5_healthyUpdateToWeightRatioExponent() throws {
-        let answer = try attempt { try NeuralNetworkQuestions.healthyUpdateToWeightRatioExponent() }
-        let digest = AnswerKey.digest(question: "nn.5", answer: String(answer))
-        expectAnswer(digest == "7c1deef240376e24", "inlineQuestion5", yourAnswer: "\(answer)",
-                     hint: "the lecture's rule of thumb for ‖lr · dW‖ / ‖W‖ per step; the Solver prints it per parameter")
+        try expectAnswer(NeuralNetworkQuestions.healthyUpdateToWeightRatioExponent(), "inlineQuestion5", digest: "7c1deef240376e24", question: "nn.5",
+                         hint: "the lecture's rule of thumb for ‖lr · dW‖ / ‖W‖ per step; the Solver prints it per parameter")
     }
 
     func test_inlineQuestion6_initializationForTanh() throws {
-        let answer = try attempt { try NeuralNetworkQuestions.initializationForTanh() }
-        let digest = AnswerKey.digest(question: "nn.6", answer: String(describing: answer))
-        expectAnswer(digest == "81ac74666a73f0ba", "inlineQuestion6", yourAnswer: "\(answer)",
-                     hint: "run the initialization experiment (swift run -c release two-layer-net) and read the tanh tables")
+        try expectAnswer(NeuralNetworkQuestions.initializationForTanh(), "inlineQuestion6", digest: "81ac74666a73f0ba", question: "nn.6",
+                         hint: "run the initialization experiment (swift run -c release two-layer-net) and read the tanh tables")
     }
 
     func test_inlineQuestion7_initializationForReLU() throws {
-        let answer = try attempt { try NeuralNetworkQuestions.initializationForReLU() }
-        let digest = AnswerKey.digest(question: "nn.7", answer: String(describing: answer))
-        expectAnswer(digest == "a2256104003bb1a1", "inlineQuestion7", yourAnswer: "\(answer)",
-                     hint: "ReLU zeroes half of its inputs: which initialization doubles the variance to make up for it?")
+        try expectAnswer(NeuralNetworkQuestions.initializationForReLU(), "inlineQuestion7", digest: "a2256104003bb1a1", question: "nn.7",
+                         hint: "ReLU zeroes half of its inputs: which initialization doubles the variance to make up for it?")
     }
 }

@@ -18,17 +18,13 @@ extension DropoutTests {
     }
 
     func test_inlineQuestion2_whyTheGapNarrows() throws {
-        let answer = try attempt { try DropoutQuestions.whyTheGapNarrows() }
-        let digest = AnswerKey.digest(question: "dropout.2", answer: String(describing: answer))
-        expectAnswer(digest == "f250e186528561e0", "inlineQuestion2", yourAnswer: ".\(answer)",
-                     hint: "look at which of the two curves moves in dropout.svg: does validation accuracy rise, or training accuracy fall?")
+        try expectAnswer(DropoutQuestions.whyTheGapNarrows(), "inlineQuestion2", digest: "f250e186528561e0", question: "dropout.2", shown: { ".\($0)" },
+                         hint: "look at which of the two curves moves in dropout.svg: does validation accuracy rise, or training accuracy fall?")
     }
 
     func test_inlineQuestion3_testTimeNet() throws {
-        let answer = try attempt { try DropoutQuestions.testTimeNet() }
-        let digest = AnswerKey.digest(question: "dropout.3", answer: String(describing: answer))
-        expectAnswer(digest == "f27347740f11c91d", "inlineQuestion3", yourAnswer: ".\(answer)",
-                     hint: "every training step trains a different thinned net, all sharing one set of weights")
+        try expectAnswer(DropoutQuestions.testTimeNet(), "inlineQuestion3", digest: "f27347740f11c91d", question: "dropout.3", shown: { ".\($0)" },
+                         hint: "every training step trains a different thinned net, all sharing one set of weights")
     }
 
     func test_inlineQuestion4_effectOfScalingWeightsBeforeBatchNorm() throws {

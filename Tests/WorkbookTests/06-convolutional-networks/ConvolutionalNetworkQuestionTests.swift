@@ -26,17 +26,13 @@ extension ConvolutionalNetworkTests {
     }
 
     func test_inlineQuestion2_whyPadFMinusOneOverTwo() throws {
-        let answer = try attempt { try ConvolutionalNetworkQuestions.whyPadFMinusOneOverTwo() }
-        let digest = AnswerKey.digest(question: "cnn.2", answer: String(describing: answer))
-        expectAnswer(digest == "611dc170a9986530", "inlineQuestion2", yourAnswer: ".\(answer)",
-                     hint: "compute (N + 2 · (F - 1) / 2 - F) / 1 + 1 for N = 32 and F = 3, 5, 7")
+        try expectAnswer(ConvolutionalNetworkQuestions.whyPadFMinusOneOverTwo(), "inlineQuestion2", digest: "611dc170a9986530", question: "cnn.2", shown: { ".\($0)" },
+                         hint: "compute (N + 2 · (F - 1) / 2 - F) / 1 + 1 for N = 32 and F = 3, 5, 7")
     }
 
     func test_inlineQuestion3_whatAOneByOneConvolutionComputes() throws {
-        let answer = try attempt { try ConvolutionalNetworkQuestions.whatAOneByOneConvolutionComputes() }
-        let digest = AnswerKey.digest(question: "cnn.3", answer: String(describing: answer))
-        expectAnswer(digest == "b478efacf8ecc5e5", "inlineQuestion3", yourAnswer: ".\(answer)",
-                     hint: "a 1 x 1 filter still spans the whole depth of the input: what does it multiply at each pixel?")
+        try expectAnswer(ConvolutionalNetworkQuestions.whatAOneByOneConvolutionComputes(), "inlineQuestion3", digest: "b478efacf8ecc5e5", question: "cnn.3", shown: { ".\($0)" },
+                         hint: "a 1 x 1 filter still spans the whole depth of the input: what does it multiply at each pixel?")
     }
 
     func test_inlineQuestion4_parameterCounts() throws {
