@@ -132,11 +132,10 @@ struct TwoLayerNetProgram: ParsableCommand {
             try initializationExperiment(notebook)
             try notebook.finish()
         } catch {
-            // A run that stopped after writing its checkpoint ends by naming where it is kept.
+            // An error between cells goes into the report too (a cell's own error has stopped the run
+            // already). The Notebook's last line names the checkpoint the stopped run keeps ("kept with it").
             notebook.stop(reason: "\(error)")
-            let kept = notebook.failedDirectory.appendingPathComponent(Self.checkpointName)
-            guard FileManager.default.fileExists(atPath: kept.path) else { throw error }
-            throw StoppedWithCheckpoint(error: error, checkpoint: kept)
+            throw error
         }
     }
 
@@ -582,11 +581,5 @@ enum UpdateRuleKind: String, ExpressibleByArgument, CaseIterable {
 
 /// A run that stopped (an error, a diverged loss) after writing its checkpoint: the error, then where
 /// the checkpoint is kept, as the run's last line.
-struct StoppedWithCheckpoint: Error, CustomStringConvertible {
-    let error: Error
-    let checkpoint: URL
-    var description: String { "\(error)\nThe best checkpoint so far is kept in \(checkpoint.path)." }
-}
-
 /// Learning rates and strengths, short: 0.001, 2.5e-05.
 func format(_ x: Double) -> String { String(format: "%.3g", x) }
