@@ -32,9 +32,9 @@ extension CNNProgram {
                 (Tensor(reshaping: part.images, shape: [part.images.rows, 3, 32, 32]), part.labels)
             }
             cell.table(["part", "images", "use"], [
-                ["train", "\(split.train.labels.count)", "the Solver's minibatches"],
-                ["validation", "\(split.validation.labels.count)", "the best epoch (the checkpoint)"],
-                ["test", "\(split.test.labels.count)", "the trained net, once"],
+                ["train", format(count: split.train.labels.count), "the Solver's minibatches"],
+                ["validation", format(count: split.validation.labels.count), "the best epoch (the checkpoint)"],
+                ["test", format(count: split.test.labels.count), "the trained net, once"],
             ])
             cell.say("Each colour channel is centred and scaled by the training images' mean and standard deviation.")
             return PreparedData(train: prepared(split.train), validation: prepared(split.validation), test: prepared(split.test),
@@ -154,7 +154,7 @@ extension CNNProgram {
                                     epochs: epochs, batchSize: batchSize, seed: options.seed &+ 2)
             if let restored { try solver.resume(from: restored.state) }
             cell.say("Adam, learning rate \(learningRate) × \(learningRateDecay) per epoch, λ \(reg), \(epochs - done) epoch(s) of "
-                     + "\(solver.iterationsPerEpoch) minibatches of \(batchSize), on \(Parallelism.threadCount) thread(s). "
+                     + "\(format(count: solver.iterationsPerEpoch)) minibatches of \(batchSize), on \(Parallelism.threadCount) thread(s). "
                      + "After every epoch the best epoch's parameters, with what --resume needs, are written to \(finalCheckpoint.path).")
             // The run's curves, the resumed run's earlier epochs first: kept in each checkpoint, shown whole.
             let record = RunRecord(epochs: restored?.epochs ?? [], losses: restored?.losses ?? [])
@@ -162,7 +162,7 @@ extension CNNProgram {
             solver.progress = { p in
                 record.losses.append(p.loss)
                 if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch) iteration", total: p.iterationsPerEpoch) }
-                progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
+                progress?.update(p.iteration, detail: String(format: "loss %.3f, ", p.loss) + "\(format(count: Int(p.imagesPerSecond.rounded()))) images/s")
             }
             solver.log = { print($0) }
             let (architecture, normalisation, seed) = (architectureText, data.normalisation, options.seed)
@@ -183,8 +183,8 @@ extension CNNProgram {
                 }
             }
             epochTable(cell, record.epochs)
-            cell.say(String(format: "Trained in %@ (%.0f images per second, %.1f ms per step); the best epoch is %d (validation accuracy %.3f).",
-                            format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds,
+            cell.say(String(format: "Trained in %@ (%@ images per second, %.1f ms per step); the best epoch is %d (validation accuracy %.3f).",
+                            format(seconds: seconds), format(count: Int((Double(solver.lossHistory.count * batchSize) / seconds).rounded())),
                             1e3 * seconds / Double(max(solver.lossHistory.count, 1)), solver.bestEpoch, solver.bestValidationAccuracy))
             var trainedModel = solver.model
             trainedModel.parameters = solver.bestParameters

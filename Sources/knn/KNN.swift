@@ -19,9 +19,14 @@ struct KNN: ParsableCommand {
             the test accuracy at the best k. Writes report.md and the pictures to --output.
 
             Examples:
-              swift run -c release knn                          the course's 5,000 / 500 subsample
-              swift run -c release knn --metric l1 --seed 3     about 2.5 minutes: L1 has no matrix-product shortcut
-              swift run -c release knn --full --k 10            all 50,000 training and 10,000 test images
+              swift run -c release knn
+                  the course's 5,000 / 500 subsample
+              swift run -c release knn --metric l1 --seed 3
+                  about 2.5 minutes: L1 has no matrix-product shortcut
+              swift run -c release knn --full --k 10
+                  all 50,000 training and 10,000 test images
+              swift run -c release knn --smoke-test
+                  500 training and 50 test images, seconds
             """)
 
     /// The list options, whose values may be negative numbers (see `attachingListValues`).

@@ -36,12 +36,12 @@ final class CNNFlagTests: XCTestCase {
     }
 
     /// Issue: `--filters` was silently ignored with `--architecture` (the timing cell still used it). The
-    /// three-layer convnet's flags are refused beside it, saying which wins and what to write; the naive
+    /// three-layer convnet's flags are refused beside it, saying why (not that one of them "wins") and what to write; the naive
     /// layers are timed on the first convolution of the net that is trained.
     func testTheThreeLayerNetsFlagsAreRefusedBesideAnArchitecture() throws {
         let form = "[conv32-relu]x2-pool-fc100-relu"
-        for (arguments, expected) in [(["--filters", "16"], "--filters 16 sets the three-layer convnet, which --architecture replaces: --architecture wins"),
-                                      (["--hidden-size", "50", "--weight-scale", "0.01"], "--hidden-size 50, --weight-scale 0.01 set the three-layer convnet"),
+        for (arguments, expected) in [(["--filters", "16"], "--filters 16 sets the three-layer convnet, which --architecture replaces, so it cannot go with --architecture, whose layers give their own sizes"),
+                                      (["--hidden-size", "50", "--weight-scale", "0.01"], "--hidden-size 50, --weight-scale 0.01 set the three-layer convnet, which --architecture replaces, so they cannot go with --architecture"),
                                       (["--filter-size", "5"], "e.g. \"conv32k5-relu-pool-fc100-relu\"")] {
             XCTAssertThrowsError(try CNNProgram.parse(["--architecture", form] + arguments), "\(arguments)") { error in
                 let message = CNNProgram.message(for: error)
