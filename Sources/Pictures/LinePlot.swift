@@ -83,7 +83,7 @@ public struct LinePlot: SVGPlot {
             }
             // A lone point (a one-epoch run's accuracy) has no line to read its value from: it is written beside it.
             if let pixel = pixels.first, pixels.count == 1 {
-                svg.text(String(format: "%.3g", linePoints[0].1), at: (pixel.x + 8, pixel.y + 4), size: 12, color: color, class: "point-label")
+                svg.text(String(format: "%#.3g", linePoints[0].1), at: (pixel.x + 8, pixel.y + 4), size: 12, color: color, class: "point-label")
             }
         }
         frame.drawLegend(legend, in: &svg)

@@ -65,7 +65,8 @@ struct CNNProgram: ParsableCommand {
     var architecture: String?
 
     @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp(
-        "Passes over the training set.", valueName: "n"))
+        "Passes over the training set, a resumed run's earlier epochs included. 0 only evaluates the checkpoint that --resume reads.",
+        valueName: "n"))
     var epochs = 1
 
     @Option(name: .long, parsing: .unconditional, help: "Images per minibatch.")
@@ -142,7 +143,15 @@ struct CNNProgram: ParsableCommand {
         guard filterSize <= CIFAR10.imageWidth else {
             throw ValidationError("--filter-size \(filterSize) is larger than a CIFAR-10 image (32 x 32)")
         }
-        for (value, flag) in [(hiddenSize, "--hidden-size"), (epochs, "--epochs"), (batchSize, "--batch-size"), (trainCount, "--train-count"),
+        // As two-layer-net's --epochs 0 with --load: training nothing makes sense only for a net that exists.
+        if epochs == 0 && !resume {
+            throw ValidationError("""
+                --epochs 0 only evaluates a checkpoint: add --resume to test the last run's (the one with this --output), \
+                or train for at least one epoch (--epochs 1)
+                """)
+        }
+        if !resume || epochs != 0 { try requirePositive(epochs, flag: "--epochs") }
+        for (value, flag) in [(hiddenSize, "--hidden-size"), (batchSize, "--batch-size"), (trainCount, "--train-count"),
                               (validationCount, "--validation-count"), (testCount, "--test-count")] {
             try requirePositive(value, flag: flag)
         }

@@ -143,7 +143,8 @@ extension CNNProgram {
                     : String(format: "%@: initial loss %.4f on %d images (He et al.'s initial weights are not tiny, so the first loss "
                              + "is above ln 10 = %.4f).", architectureText, first, sample, log(10.0)))
             guard epochs > done else {
-                cell.say("The checkpoint has all \(epochs) epochs already: nothing to train.")
+                cell.say(epochs == done ? "The checkpoint has all \(epochs) epochs already: nothing to train; its best epoch is tested."
+                         : "The checkpoint has \(done) epoch\(done == 1 ? "" : "s") done and --epochs asks for \(epochs): nothing to train; its best epoch is tested.")
                 if let restored {
                     model.parameters = restored.state.bestParameters
                     if !restored.epochs.isEmpty { epochTable(cell, restored.epochs) }

@@ -18,7 +18,7 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(dots.count, 3 + 1, "dots for series of at most 25 points: train's 3 and single's 1")
         XCTAssertEqual(svg.elements(class: "legend").filter { $0.name == "text" }.map(\.text), ["train", "long", "single", "empty"])
         XCTAssertEqual(svg.elements.first { $0.name == "title" }?.text, "Loss")
-        XCTAssertEqual(svg.elements(class: "point-label").map(\.text), ["1"], "only the lone point has its value written beside it")
+        XCTAssertEqual(svg.elements(class: "point-label").map(\.text), ["1.00"], "only the lone point has its value written beside it")
 
         // Increasing x goes right, decreasing y goes down the page (SVG's y grows downwards).
         let train = ParsedSVG.points(of: lines[0])

@@ -57,12 +57,19 @@ final class CNNFlagTests: XCTestCase {
         XCTAssertEqual([affineOnly.timedConvolution.filters, affineOnly.timedConvolution.size], [32, 7], "no convolution: the three-layer net's")
     }
 
+    /// Issue: `--epochs 0` was refused without a reason. As two-layer-net's with --load, it evaluates a
+    /// checkpoint: with --resume, the last run's.
+    func testEpochsZeroEvaluatesTheCheckpointOfAResume() throws {
+        XCTAssertEqual(try CNNProgram.parse(["--epochs", "0", "--resume"]).epochs, 0)
+    }
+
     func testImpossibleSettingsAreRefused() {
         for (arguments, expected) in [(["--filter-size", "4"], "--filter-size 4 is even"),
                                       (["--filter-size", "33"], "larger than a CIFAR-10 image"),
                                       (["--compare-count", "0"], "--compare-count"),
                                       (["--filters", "0"], "--filters"),
-                                      (["--epochs", "0"], "--epochs"),
+                                      (["--epochs", "0"], "--epochs 0 only evaluates a checkpoint: add --resume"),
+                                      (["--epochs", "-1", "--resume"], "--epochs must be positive, got -1"),
                                       (["--batch-size", "600", "--smoke-test"], "--batch-size 600 is larger than the 500 training images"),
                                       (["--train-count", "49500", "--validation-count", "1000"], "more than CIFAR-10's 50,000"),
                                       (["--learning-rate", "0"], "--learning-rate")] {
