@@ -144,8 +144,13 @@ public final class Notebook {
         }
         let cell = Cell(notebook: self)
         let start = Date()
+        var timePrinted = false
+        func printTime() {
+            if !timePrinted { print("(\(format(seconds: Date().timeIntervalSince(start))))") }
+            timePrinted = true
+        }
         defer {
-            print("(\(format(seconds: Date().timeIntervalSince(start))))")
+            printTime()
             _ = try? writeReport()      // after every cell, so the report always matches the pictures beside it
         }
         do {
@@ -154,6 +159,7 @@ public final class Notebook {
             note(stub, in: cell)
             return nil
         } catch {
+            printTime()     // before the stop's line, which says where everything is and comes last
             stop(reason: "\(error)")
             throw error
         }

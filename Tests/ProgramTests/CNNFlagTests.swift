@@ -1,3 +1,5 @@
+import ConvolutionLayers
+import LectureNetworks
 import XCTest
 @testable import cnn
 
@@ -61,6 +63,16 @@ final class CNNFlagTests: XCTestCase {
     /// checkpoint: with --resume, the last run's.
     func testEpochsZeroEvaluatesTheCheckpointOfAResume() throws {
         XCTAssertEqual(try CNNProgram.parse(["--epochs", "0", "--resume"]).epochs, 0)
+    }
+
+    /// Issue: `--architecture conv32k33` diverged blaming the learning rate. It is the learning rate (the
+    /// same net trains at 1e-4, and diverges at 1e-3 even with a tiny last layer); the hint says why and
+    /// what to type, naming the widest layer.
+    func testTheDivergenceHintNamesTheWidestLayer() throws {
+        let net = try PatternConvNet(try NetworkArchitecture(parsing: "conv32k33"), seed: 1)
+        let hint = CNNProgram.divergenceHint(parameters: net.parameters, learningRate: 1e-3)
+        XCTAssertTrue(hint.contains("(here W2 takes 32,768 inputs)"), hint)
+        XCTAssertTrue(hint.hasSuffix("Try a smaller --learning-rate (e.g. 1e-04), or pool before the last layers."), hint)
     }
 
     func testImpossibleSettingsAreRefused() {
