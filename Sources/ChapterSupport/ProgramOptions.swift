@@ -8,7 +8,7 @@ import Pictures
 public struct ProgramOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional,
             help: "Seed of every random draw, a whole number 0 or more: the same seed gives the same numbers and pictures.",
-            transform: ProgramOptions.seed(from:))
+            transform: { try ProgramOptions.seed(from: $0) })
     public var seed: UInt64 = 0
 
     /// `--seed`'s value: a whole number from 0 to 2^64 - 1, or an error saying so and what is wrong
