@@ -31,7 +31,7 @@ extension Cell {
         let (cifar, seconds) = try timed {
             try CIFAR10(directory: directory, trainCount: trainCount + validationCount, testCount: testCount)
         }
-        say("Read \(cifar.train.count) training and \(cifar.test.count) test images from \(directory.path) in \(format(seconds: seconds)).")
+        say("Read \(format(count: cifar.train.count)) training and \(format(count: cifar.test.count)) test images from \(directory.path) in \(format(seconds: seconds)).")
         let split = try DataSplit(cifar, trainCount: trainCount, validationCount: validationCount, testCount: testCount,
                                   developmentCount: min(500, trainCount), seed: seed)
         let means = channelMeans(split.train.images), deviations = channelStandardDeviations(split.train.images)

@@ -13,7 +13,9 @@ import Pictures
 /// ``finish()`` moves it into place, so the output folder always holds one complete run: the last.
 /// A run that stops early, by an error in a cell, by leaving its `run()` without ``finish()``, or by
 /// Ctrl-C (SIGINT or SIGTERM), leaves the output folder as it was and keeps its partial report, with
-/// the reason at its end, in `<output>.failed` beside it.
+/// the reason at its end, in `<output>.failed` beside it; when that folder holds an earlier stopped
+/// run's checkpoint and this run wrote none, it stays whole and the partial report goes to
+/// `<output>.failed-last`, so that nothing a later run could start from is lost.
 ///
 /// ```swift
 /// let notebook = try Notebook(title: "Chapter 1 · k-nearest neighbours", program: "knn",
@@ -28,6 +30,11 @@ public final class Notebook {
     public let workingDirectory: URL
     /// Where a run that stops early leaves its partial report: ``directory`` with `.failed` appended.
     public var failedDirectory: URL { directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".failed") }
+    /// Where a run that stops early leaves its partial report when ``failedDirectory`` holds an earlier
+    /// stopped run's own files (a checkpoint) and this run wrote none: ``directory`` with `.failed-last` appended.
+    public var lastFailedDirectory: URL {
+        directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".failed-last")
+    }
     private let chapterTests: String
     private let program: String
     fileprivate var report: MarkdownReport
@@ -37,8 +44,9 @@ public final class Notebook {
     public private(set) var missing: [NotImplemented] = []
     /// The cells (by number) that a stub stopped, in whole or in part.
     private var cellsNotRun: Set<Int> = []
-    /// The cell that last noted a stub, and the stub: what a later cell that needs its result waits for.
-    private var lastNote: (cell: Int, heading: String, stub: NotImplemented)?
+    /// The cell that last noted a stub, and the stub: what a later cell that needs its result waits for
+    /// (``cellNotRun(_:needs:waitingFor:)``).
+    public private(set) var lastNote: StubNote?
     private var currentHeading = ""
     /// Pictures and plots that could not be written: the run goes on without them, and `finish()`
     /// reports the first.
@@ -136,8 +144,13 @@ public final class Notebook {
         }
         let cell = Cell(notebook: self)
         let start = Date()
+        var timePrinted = false
+        func printTime() {
+            if !timePrinted { print("(\(format(seconds: Date().timeIntervalSince(start))))") }
+            timePrinted = true
+        }
         defer {
-            print("(\(format(seconds: Date().timeIntervalSince(start))))")
+            printTime()
             _ = try? writeReport()      // after every cell, so the report always matches the pictures beside it
         }
         do {
@@ -146,6 +159,7 @@ public final class Notebook {
             note(stub, in: cell)
             return nil
         } catch {
+            printTime()     // before the stop's line, which says where everything is and comes last
             stop(reason: "\(error)")
             throw error
         }
@@ -155,17 +169,19 @@ public final class Notebook {
     public func note(_ stub: NotImplemented, in cell: Cell) {
         if !missing.contains(stub) { missing.append(stub) }
         cellsNotRun.insert(cellCount)
-        lastNote = (cellCount, currentHeading, stub)
+        lastNote = StubNote(cell: cellCount, heading: currentHeading, stub: stub)
         cell.say("Not run: this needs \(stub.function) from \(stub.file), which is not implemented yet " +
                  "(`swift test --filter \(chapterTests)` says when it is right).")
     }
 
     /// A cell that cannot run because an earlier cell it needs (for `what`, e.g. "the trained net") was
     /// stopped by a stub: its heading, and a line naming that cell and the exercise it waits for, so that
-    /// no cell vanishes from the terminal or the report.
-    public func cellNotRun(_ heading: String, needs what: String) {
+    /// no cell vanishes from the terminal or the report. `note` is that cell's (``lastNote`` when it
+    /// was taken); by default the last cell that noted a stub.
+    public func cellNotRun(_ heading: String, needs what: String, waitingFor note: StubNote? = nil) {
+        let waitedFor = note ?? lastNote
         _ = try? cell(heading) { cell in
-            guard let lastNote else { return cell.say("Not run: this needs \(what), which an earlier cell did not make.") }
+            guard let lastNote = waitedFor else { return cell.say("Not run: this needs \(what), which an earlier cell did not make.") }
             cellsNotRun.insert(cellCount)
             cell.say("Not run: this needs \(what) from cell \(lastNote.cell) (\(lastNote.heading)), which needs \(lastNote.stub.function) from "
                      + "\(lastNote.stub.file), not implemented yet (`swift test --filter \(chapterTests)` says when it is right).")
@@ -174,9 +190,29 @@ public final class Notebook {
 
     /// Writes `report.md` and moves the run's folder into place (replacing the previous run's); then
     /// fails if a picture could not be written or some cell could not run, naming the exercises to write.
+    ///
+    /// A run in which stubs kept cells from running does not replace a complete run (one whose every
+    /// cell ran): it goes to ``failedDirectory``, as a stopped run does, and says so.
     public func finish() throws {
+        var aside: String?
         try lock.withLock {
             guard state == .running else { return }
+            if !cellsNotRun.isEmpty {
+                let count = "\(cellsNotRun.count) cell\(cellsNotRun.count == 1 ? "" : "s")"
+                try? Data("Written by the workbook's \(program) program; replaced by its next run.\n\(Notebook.cellsNotRunLine) \(cellsNotRun.count)\n".utf8)
+                    .write(to: workingDirectory.appendingPathComponent(Notebook.marker))
+                if Notebook.holdsCompleteRun(directory) {
+                    report.addParagraph("\(count) did not run, so this run did not replace the last complete run in \(directory.path).")
+                    stopping = true
+                    _ = try writeReport()
+                    stopping = false
+                    state = .stopped
+                    let (folder, kept) = moveAside()
+                    aside = "Wrote \(folder.appendingPathComponent("report.md").path): \(count) did not run, so \(directory.path) "
+                        + "still holds the last complete run, in which every cell ran\(kept)."
+                    return
+                }
+            }
             _ = try writeReport()
             do {
                 try Notebook.moveIntoPlace(workingDirectory, directory)
@@ -188,6 +224,7 @@ public final class Notebook {
             // A stopped run's folder is older than this run and would mislead, unless it holds a file of
             // the program's own (a checkpoint) that this run did not carry on: that is kept, and said.
             let stoppedFiles = ownFiles(in: failedDirectory)
+            try? FileManager.default.removeItem(at: lastFailedDirectory)
             if stoppedFiles.isEmpty || continuedStoppedRun {
                 try? FileManager.default.removeItem(at: failedDirectory)
             } else {
@@ -195,7 +232,11 @@ public final class Notebook {
                     + "delete that folder once you no longer want the stopped run)."
             }
         }
-        print("\nWrote \(directory.appendingPathComponent("report.md").path)")
+        if let aside {
+            print("\n" + aside)
+        } else {
+            print("\nWrote \(directory.appendingPathComponent("report.md").path)")
+        }
         if let keptStoppedRunMessage { print(keptStoppedRunMessage) }
         fflush(stdout)      // before the error, which goes to standard error, when both go to one pipe
         if let first = unwritten.first {
@@ -209,8 +250,15 @@ public final class Notebook {
 
     /// Ends a run that cannot finish: `reason` goes at the end of the partial report, which moves to
     /// ``failedDirectory``; the output folder keeps the last complete run. Does nothing once the run has
-    /// finished or stopped.
+    /// finished or stopped. The last line printed (``stopMessage``) says where the partial report is;
+    /// the caller reports `reason` itself (the error it rethrows).
     public func stop(reason: String) {
+        stop(reason: reason, sayingWhy: false)
+    }
+
+    /// ``stop(reason:)``; `sayingWhy` puts the reason and the cell into the last line too, as the
+    /// report has them (for a stop that no error message follows).
+    private func stop(reason: String, sayingWhy: Bool) {
         lock.withLock {
             guard state == .running else { return }
             let place = currentCell.isEmpty ? "" : " in cell \(currentCell)"
@@ -219,31 +267,52 @@ public final class Notebook {
             _ = try? writeReport()
             stopping = false
             state = .stopped
-            let kept = FileManager.default.fileExists(atPath: directory.path)
+            let complete = FileManager.default.fileExists(atPath: directory.path)
                 ? "\(directory.path) still holds the last complete run" : "no complete run is in \(directory.path)"
-            // A file of the program's own (a checkpoint) that an earlier stopped run left in the failed
-            // folder, and that this run has not written, moves over: this stop replaces that folder, and
-            // a run refused at its start (--resume with other flags) must not lose the checkpoint.
-            for name in ownFiles {
-                let earlier = failedDirectory.appendingPathComponent(name), now = workingDirectory.appendingPathComponent(name)
-                if !FileManager.default.fileExists(atPath: now.path) && FileManager.default.fileExists(atPath: earlier.path) {
-                    try? FileManager.default.moveItem(at: earlier, to: now)
-                }
-            }
-            var folder = failedDirectory
-            do {
-                try Notebook.moveIntoPlace(workingDirectory, failedDirectory)
-            } catch {
-                folder = workingDirectory
-            }
-            // A checkpoint written before the stop is kept with the partial report: say so, since a
-            // later run (--resume, --load) starts from it.
-            let written = ownFiles(in: folder)
-            let with = written.isEmpty ? "" : "; kept with it: " + written.joined(separator: ", ")
-            stopMessage = "The run stopped; its partial report is \(folder.appendingPathComponent("report.md").path) (\(kept))\(with)."
+            let (folder, kept) = moveAside()
+            let opening = sayingWhy ? "The run stopped\(place): \(reason). Its" : "The run stopped; its"
+            stopMessage = "\(opening) partial report is \(folder.appendingPathComponent("report.md").path) (\(complete))\(kept)."
             print("\n" + stopMessage!)
             fflush(stdout)
         }
+    }
+
+    /// Moves the working folder of a run that did not finish to ``failedDirectory`` (or, see below, to
+    /// ``lastFailedDirectory``; to neither if the move fails). Returns where it is, and the clauses that
+    /// name the files kept with it and beside it ("; kept with it: …"), for the run's last line.
+    private func moveAside() -> (folder: URL, kept: String) {
+        // An earlier stopped run whose folder holds more than a report and pictures (a checkpoint that a
+        // later --resume or --load starts from) is replaced only by a run that wrote files of its own:
+        // a run refused at its start (--resume with other flags) or stopped before its checkpoint leaves
+        // that folder whole and puts its partial report in lastFailedDirectory.
+        let earlier = Notebook.filesBeyondReport(in: failedDirectory)
+        let keepsEarlier = !earlier.isEmpty && ownFiles(in: workingDirectory).isEmpty
+        var folder = keepsEarlier ? lastFailedDirectory : failedDirectory
+        if !keepsEarlier {
+            // A file of the program's own that the earlier stopped run wrote and this one did not moves over.
+            for name in ownFiles {
+                let before = failedDirectory.appendingPathComponent(name), now = workingDirectory.appendingPathComponent(name)
+                if !FileManager.default.fileExists(atPath: now.path) && FileManager.default.fileExists(atPath: before.path) {
+                    try? FileManager.default.moveItem(at: before, to: now)
+                }
+            }
+            // A partial report kept beside an earlier stopped run is older than this one.
+            try? FileManager.default.removeItem(at: lastFailedDirectory)
+        }
+        do {
+            try Notebook.moveIntoPlace(workingDirectory, folder)
+        } catch {
+            folder = workingDirectory
+        }
+        // A checkpoint written before the stop is kept with the partial report: say so, since a
+        // later run (--resume, --load) starts from it.
+        let written = ownFiles(in: folder)
+        var kept = written.isEmpty ? "" : "; kept with it: " + written.joined(separator: ", ")
+        if keepsEarlier {
+            kept += "; \(failedDirectory.path) still holds the run stopped before, with its report and "
+                + earlier.map { failedDirectory.appendingPathComponent($0).path }.joined(separator: ", ")
+        }
+        return (folder, kept)
     }
 
     @discardableResult
@@ -295,9 +364,30 @@ public final class Notebook {
         guard isFolder.boolValue else { return nil }     // a file: the write test reports it in plain words
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
         if names.contains(marker) { return nil }
-        let runFiles = names.allSatisfy { [".md", ".png", ".svg"].contains(where: $0.hasSuffix) || $0.hasPrefix(".") }
-        if runFiles { return nil }
+        if names.allSatisfy(isReportOrPicture) { return nil }
         return "the folder exists and holds files no workbook program wrote (a run replaces its whole output folder). Choose a new or empty folder"
+    }
+
+    /// The marker's line in a run some of whose cells did not run (stubs), with their count after it.
+    static let cellsNotRunLine = "Cells not run:"
+
+    /// Whether `folder` holds a run whose every cell ran: a report, and neither the marker nor the
+    /// report says a cell did not run (the report's note for folders written before the marker said).
+    static func holdsCompleteRun(_ folder: URL) -> Bool {
+        guard let report = try? String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8) else { return false }
+        let written = (try? String(contentsOf: folder.appendingPathComponent(marker), encoding: .utf8)) ?? ""
+        return !written.contains(cellsNotRunLine) && !report.contains("\nNot run: this needs")
+    }
+
+    /// Whether `name` is what every run writes (report.md, pictures, plots, hidden files such as the marker).
+    private static func isReportOrPicture(_ name: String) -> Bool {
+        [".md", ".png", ".svg"].contains(where: name.hasSuffix) || name.hasPrefix(".")
+    }
+
+    /// The names of the files in `folder` that are more than a report and pictures (a checkpoint,
+    /// trained weights), sorted; [] when there are none or no such folder.
+    static func filesBeyondReport(in folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !isReportOrPicture($0) }.sorted()
     }
 
     /// Moves `source` to `destination`, replacing a previous folder there: the old one is renamed aside
@@ -332,10 +422,18 @@ public final class Notebook {
         }
     }
 
-    /// The interrupt handler's way in: stops the run (see ``stop(reason:)``) and says how.
-    fileprivate func interrupted(by signalName: String) {
-        stop(reason: "interrupted by \(signalName)")
+    /// The interrupt handler's way in: stops the run (see ``stop(reason:)``), and since no error follows,
+    /// the last line says what stopped it, and in which cell, as the report does.
+    func interrupted(by signalName: String) {
+        stop(reason: "interrupted by \(signalName)", sayingWhy: true)
     }
+}
+
+/// A cell that a stub stopped, in whole or in part: its number, its heading and the stub it needs.
+public struct StubNote: Sendable {
+    public let cell: Int
+    public let heading: String
+    public let stub: NotImplemented
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM end the process through the current notebook, which keeps the partial

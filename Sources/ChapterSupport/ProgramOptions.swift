@@ -7,8 +7,23 @@ import Pictures
 /// The flags every chapter program shares: the seed and where the output goes.
 public struct ProgramOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional,
-            help: "Seed of every random draw, a whole number 0 or more: the same seed gives the same numbers and pictures.")
+            help: "Seed of every random draw, a whole number 0 or more: the same seed gives the same numbers and pictures.",
+            transform: { try ProgramOptions.seed(from: $0) })
     public var seed: UInt64 = 0
+
+    /// `--seed`'s value: a whole number from 0 to 2^64 - 1, or an error saying so and what is wrong
+    /// (without it the parser says only that the value is invalid).
+    static func seed(from text: String) throws -> UInt64 {
+        guard let seed = UInt64(text) else {
+            let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+            let whole = !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
+            let why = whole ? (text.hasPrefix("-") ? "\(text) is negative" : "\(text) is too large")
+                : Double(text) != nil ? "\(text) is not a whole number" : "the value after --seed is not a number"
+            // The parser puts "The value '-3' is invalid for '--seed <seed>': " before it.
+            throw ValidationError("a seed is a whole number from 0 to \(UInt64.max), e.g. --seed 3, and \(why)")
+        }
+        return seed
+    }
 
     @Option(name: .long, help: ArgumentHelp(
         "Folder for the pictures and report.md (default: out/<program> in the package folder, one folder per track and preset).",

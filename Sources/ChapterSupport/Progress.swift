@@ -40,6 +40,17 @@ public func format(seconds: Double) -> String {
     return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
 }
 
+/// A count with commas between groups of three digits, as the course writes them: "31,467,520", "-1,000", "760".
+public func format(count: Int) -> String {
+    let digits = String(count.magnitude)
+    var grouped = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+        grouped.append(digit)
+    }
+    return (count < 0 ? "-" : "") + grouped
+}
+
 /// Runs `body` and returns its result with the wall-clock seconds it took.
 public func timed<T>(_ body: () throws -> T) rethrows -> (value: T, seconds: Double) {
     let start = Date()

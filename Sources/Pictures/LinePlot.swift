@@ -12,7 +12,8 @@ import Foundation
 ///
 /// Points with a coordinate that cannot be placed (NaN, infinite, not positive on a logarithmic axis)
 /// are skipped and the line joins the points either side. A series with 25 points or fewer also gets
-/// a dot at each point (so a single point shows), with its coordinates as a tooltip. Series are
+/// a dot at each point (so a single point shows), with its coordinates as a tooltip; a series of one
+/// point has its y value written beside its dot. Series are
 /// coloured in the order they were added; the legend lists those with a non-empty name.
 public struct LinePlot: SVGPlot {
     /// One named line: `y[i]` is plotted at `x[i]`.
@@ -78,7 +79,11 @@ public struct LinePlot: SVGPlot {
             guard pixels.count <= 25 else { continue }
             for (point, pixel) in zip(linePoints, pixels) {
                 let tooltip = "\(series[index].name) (\(String(format: "%g", point.0)), \(String(format: "%g", point.1)))"
-                svg.circle(at: pixel, radius: 3, fill: color, tooltip: tooltip, class: "point")
+                svg.circle(at: pixel, radius: pixels.count == 1 ? 4 : 3, fill: color, tooltip: tooltip, class: "point")
+            }
+            // A lone point (a one-epoch run's accuracy) has no line to read its value from: it is written beside it.
+            if let pixel = pixels.first, pixels.count == 1 {
+                svg.text(String(format: "%#.3g", linePoints[0].1), at: (pixel.x + 8, pixel.y + 4), size: 12, color: color, class: "point-label")
             }
         }
         frame.drawLegend(legend, in: &svg)

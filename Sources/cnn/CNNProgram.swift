@@ -24,11 +24,14 @@ struct CNNProgram: ParsableCommand {
             confusion matrix. Writes them with report.md to --output.
 
             Examples:
-              swift run -c release cnn                                    one epoch on 49,000 images
+              swift run -c release cnn
+                  one epoch on 49,000 images
               swift run -c release cnn --epochs 10 --learning-rate-decay 0.9
-              swift run -c release cnn --epochs 10 --resume               continue a run stopped part-way
+              swift run -c release cnn --epochs 10 --resume
+                  continue a run stopped part-way
               swift run -c release cnn --architecture "[conv32-relu]x2-pool-fc100-relu"
-              swift run -c release cnn --smoke-test                       a run of seconds
+              swift run -c release cnn --smoke-test
+                  a run of seconds
             """)
 
     @OptionGroup var options: ProgramOptions
@@ -62,7 +65,8 @@ struct CNNProgram: ParsableCommand {
     var architecture: String?
 
     @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp(
-        "Passes over the training set.", valueName: "n"))
+        "Passes over the training set, a resumed run's earlier epochs included. 0 only evaluates the checkpoint that --resume reads.",
+        valueName: "n"))
     var epochs = 1
 
     @Option(name: .long, parsing: .unconditional, help: "Images per minibatch.")
@@ -139,7 +143,15 @@ struct CNNProgram: ParsableCommand {
         guard filterSize <= CIFAR10.imageWidth else {
             throw ValidationError("--filter-size \(filterSize) is larger than a CIFAR-10 image (32 x 32)")
         }
-        for (value, flag) in [(hiddenSize, "--hidden-size"), (epochs, "--epochs"), (batchSize, "--batch-size"), (trainCount, "--train-count"),
+        // As two-layer-net's --epochs 0 with --load: training nothing makes sense only for a net that exists.
+        if epochs == 0 && !resume {
+            throw ValidationError("""
+                --epochs 0 only evaluates a checkpoint: add --resume to test the last run's (the one with this --output), \
+                or train for at least one epoch (--epochs 1)
+                """)
+        }
+        if !resume || epochs != 0 { try requirePositive(epochs, flag: "--epochs") }
+        for (value, flag) in [(hiddenSize, "--hidden-size"), (batchSize, "--batch-size"), (trainCount, "--train-count"),
                               (validationCount, "--validation-count"), (testCount, "--test-count")] {
             try requirePositive(value, flag: flag)
         }
@@ -168,8 +180,9 @@ struct CNNProgram: ParsableCommand {
             if !given.isEmpty {
                 throw ValidationError("""
                     \(given.joined(separator: ", ")) set\(given.count == 1 ? "s" : "") the three-layer convnet, which --architecture \
-                    replaces: --architecture wins, and its layers give their own sizes (conv<F> for F filters 3 x 3, conv<F>k<K> for \
-                    K x K, fc<H> for H hidden units; weights start as He et al.'s). Write the sizes into --architecture, e.g. \
+                    replaces, so \(given.count == 1 ? "it cannot go" : "they cannot go") with --architecture, whose layers give their own \
+                    sizes (conv<F> for F filters 3 x 3, conv<F>k<K> for K x K, fc<H> for H hidden units; weights start as He et al.'s). \
+                    Write the sizes into --architecture, e.g. \
                     "conv\(givenFilters ?? 32)k\(givenFilterSize ?? 7)-relu-pool-fc\(givenHiddenSize ?? 100)-relu", or leave out --architecture.
                     """)
             }
@@ -195,16 +208,20 @@ struct CNNProgram: ParsableCommand {
             // Four exercises, each part on its own: a stub stops only its part, and says which it is.
             do {
                 var sizes: [[String]] = []
+                var misfits: [String] = []      // why, below the table: the error is a sentence, too wide for a column
                 for (input, filter, stride, padding) in [(7, 3, 1, 0), (7, 3, 2, 0), (7, 3, 3, 0), (32, 5, 1, 2), (32, 7, 1, 3), (32, 3, 2, 1)] {
                     let result: String
                     do {
                         result = String(try convOutputSize(inputSize: input, filterSize: filter, stride: stride, padding: padding))
                     } catch let error as ConvolutionGeometryError {
-                        result = "does not fit: \(error)"
+                        let note = misfits.count + 1
+                        misfits.append("(\(note)) Width \(input), filter \(filter) x \(filter), stride \(stride), padding \(padding): \(error).")
+                        result = "does not fit (\(note))"
                     }
                     sizes.append(["\(input)", "\(filter) x \(filter)", "\(stride)", "\(padding)", result])
                 }
                 cell.table(["input width", "filter", "stride", "padding", "output width"], sizes)
+                for misfit in misfits { cell.say(misfit) }
             } catch let stub as NotImplemented {
                 notebook.note(stub, in: cell)
             }
@@ -212,8 +229,8 @@ struct CNNProgram: ParsableCommand {
                 let input = VolumeShape(width: 32, height: 32, depth: 3)
                 let volume = try convOutputVolume(input, filterCount: 10, filterSize: 5, stride: 1, padding: 2)
                 let parameters = try convParameterCount(inputDepth: 3, filterCount: 10, filterSize: 5)
-                cell.say("Ten 5 x 5 filters at stride 1 with padding 2 on a \(input) image: output \(volume), \(parameters) parameters "
-                         + "(an affine layer with the same input and output would have \(3_072 * 10_240 + 10_240)).")
+                cell.say("Ten 5 x 5 filters at stride 1 with padding 2 on a \(input) image: output \(volume), \(format(count: parameters)) parameters "
+                         + "(an affine layer with the same input and output would have \(format(count: 3_072 * 10_240 + 10_240))).")
             } catch let stub as NotImplemented {
                 notebook.note(stub, in: cell)
             }

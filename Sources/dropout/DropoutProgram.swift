@@ -26,9 +26,12 @@ struct DropoutProgram: ParsableCommand {
             deep_net_accuracy.svg, deep_net.safetensors and report.md to --output.
 
             Examples:
-              swift run -c release dropout                                 the default run (under 10 minutes on 2 cores)
-              swift run -c release dropout --hidden-sizes 512 256 128 --keep-probability 0.8
-              swift run -c release dropout --quick                         a run of seconds
+              swift run -c release dropout
+                  the default run (under 10 minutes on 2 cores)
+              swift run -c release dropout --hidden-sizes 512 256 128 \\
+                  --keep-probability 0.8
+              swift run -c release dropout --quick
+                  a run of seconds
             """)
 
     /// The list options, whose values may be negative numbers (see `attachingListValues`).
@@ -401,7 +404,7 @@ struct DropoutProgram: ParsableCommand {
             var progress: ProgressLine?
             solver.progress = { p in
                 if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch) iteration", total: p.iterationsPerEpoch) }
-                progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
+                progress?.update(p.iteration, detail: String(format: "loss %.3f, ", p.loss) + "\(format(count: Int(p.imagesPerSecond.rounded()))) images/s")
             }
             solver.log = { print($0) }
             // Each better epoch's parameters are written at once, so that a run that diverges or is interrupted
@@ -458,8 +461,8 @@ struct DropoutProgram: ParsableCommand {
             try Checkpoint(tensors: tensors, metadata: checkpointMetadata.merging([
                 "validation_accuracy": String(format: "%.4f", validation), "test_accuracy": String(format: "%.4f", test),
             ]) { $1 }).write(to: checkpoint)
-            cell.say(String(format: "Trained in %@ (%.0f images per second). Best epoch's parameters: validation accuracy %.3f, test accuracy %.3f (%d images). Checkpoint: %@.",
-                            format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds, validation, test, data.test.count,
+            cell.say(String(format: "Trained in %@ (%@ images per second). Best epoch's parameters: validation accuracy %.3f, test accuracy %.3f (%d images). Checkpoint: %@.",
+                            format(seconds: seconds), format(count: Int((Double(solver.lossHistory.count * batchSize) / seconds).rounded())), validation, test, data.test.count,
                             notebook.directory.appendingPathComponent(Self.checkpointName).path))
             cell.say("The course asks a fully connected net for at least 0.50 on validation; this chapter's target is 0.55.")
         }

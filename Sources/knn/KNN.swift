@@ -19,9 +19,14 @@ struct KNN: ParsableCommand {
             the test accuracy at the best k. Writes report.md and the pictures to --output.
 
             Examples:
-              swift run -c release knn                          the course's 5,000 / 500 subsample
-              swift run -c release knn --metric l1 --seed 3     about 2.5 minutes: L1 has no matrix-product shortcut
-              swift run -c release knn --full --k 10            all 50,000 training and 10,000 test images
+              swift run -c release knn
+                  the course's 5,000 / 500 subsample
+              swift run -c release knn --metric l1 --seed 3
+                  about 2.5 minutes: L1 has no matrix-product shortcut
+              swift run -c release knn --full --k 10
+                  all 50,000 training and 10,000 test images
+              swift run -c release knn --smoke-test
+                  500 training and 50 test images, seconds
             """)
 
     /// The list options, whose values may be negative numbers (see `attachingListValues`).
@@ -119,20 +124,32 @@ struct KNN: ParsableCommand {
         let notebook = try Notebook(title: "Chapter 1 · k-nearest neighbours", program: "knn", track: workbookTrack, options: options,
                                     chapterTests: "KNNTests", preset: full ? "full" : smokeTest ? "smoke-test" : nil)
         let cifar = try loadData(notebook)!
-        if let classifier = try train(notebook, cifar) {
-            let l2Distances = try compareDistanceImplementations(notebook, classifier, cifar).flatMap { $0 }
-            if full {
-                try predictFull(notebook, classifier, cifar, k: k ?? 10)
-            } else {
-                try accuracyAtSmallK(notebook, classifier, cifar, l2Distances: l2Distances)
-                let bestK = try crossValidation(notebook, cifar)
-                try testAtBestK(notebook, classifier, cifar, k: bestK ?? 1)
-            }
+        // Every cell appears, so that the count of cells not run is right: a cell that needs the trained
+        // classifier says which stub stopped it; cross-validation trains classifiers of its own.
+        let classifier = try train(notebook, cifar)
+        let trainNote = classifier == nil ? notebook.lastNote : nil
+        func needsClassifier(_ heading: String, _ body: (KNearestNeighbor) throws -> Void) throws {
+            guard let classifier else { return notebook.cellNotRun(heading, needs: "the trained classifier", waitingFor: trainNote) }
+            try body(classifier)
+        }
+        var l2Distances: Matrix?
+        try needsClassifier(Self.distancesHeading) { l2Distances = try compareDistanceImplementations(notebook, $0, cifar).flatMap { $0 } }
+        if full {
+            try needsClassifier(fullHeading) { try predictFull(notebook, $0, cifar, k: k ?? 10) }
+        } else {
+            try needsClassifier(smallKHeading) { try accuracyAtSmallK(notebook, $0, cifar, l2Distances: l2Distances) }
+            let bestK = try crossValidation(notebook, cifar)
+            try needsClassifier(Self.bestKHeading) { try testAtBestK(notebook, $0, cifar, k: bestK ?? 1) }
         }
         try notebook.finish()
     }
 
     // MARK: Cells
+
+    static let distancesHeading = "L2 distances, three ways"
+    static let bestKHeading = "Test accuracy at the best k"
+    var smallKHeading: String { "Accuracy at k = 1 and k = 5 (\(metric.rawValue.uppercased()))" }
+    var fullHeading: String { "All 10,000 test images against all 50,000 training images, k = \(k ?? 10)" }
 
     private func loadData(_ notebook: Notebook) throws -> CIFAR10? {
         try notebook.cell("Load CIFAR-10") { cell in
@@ -171,7 +188,7 @@ struct KNN: ParsableCommand {
     /// agree. Returns the no-loop distances when they cover the whole test set.
     private func compareDistanceImplementations(_ notebook: Notebook, _ classifier: KNearestNeighbor,
                                                 _ cifar: CIFAR10) throws -> Matrix?? {
-        try notebook.cell("L2 distances, three ways") { cell in
+        try notebook.cell(Self.distancesHeading) { cell in
             let slice = cifar.test.images.rows(0 ..< min(compareCount, cifar.test.count))
             cell.say("Distances between \(slice.rows) test images and \(cifar.train.count) training images: a (\(slice.rows), \(cifar.train.count)) matrix.")
             let implementations: [(String, (Matrix) throws -> Matrix)] = [
@@ -222,7 +239,7 @@ struct KNN: ParsableCommand {
 
     private func accuracyAtSmallK(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10,
                                   l2Distances: Matrix?) throws {
-        try notebook.cell("Accuracy at k = 1 and k = 5 (\(metric.rawValue.uppercased()))") { cell in
+        try notebook.cell(smallKHeading) { cell in
             let distances = try (metric == .l2 ? l2Distances : nil)
                 ?? (metric == .l2 ? classifier.computeDistancesNoLoops(cifar.test.images) : classifier.computeL1Distances(cifar.test.images))
             var rows: [[String]] = []
@@ -273,7 +290,7 @@ struct KNN: ParsableCommand {
     }
 
     private func testAtBestK(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10, k: Int) throws {
-        try notebook.cell("Test accuracy at the best k") { cell in
+        try notebook.cell(Self.bestKHeading) { cell in
             let predicted = try classifier.predict(cifar.test.images, k: k, metric: metric)
             let correct = zip(predicted, cifar.test.labels).filter { $0 == $1 }.count
             cell.say(String(format: "k = %d, %@ distance: %d / %d correct, test accuracy %.3f.", k, metric.rawValue.uppercased(),
@@ -282,7 +299,7 @@ struct KNN: ParsableCommand {
     }
 
     private func predictFull(_ notebook: Notebook, _ classifier: KNearestNeighbor, _ cifar: CIFAR10, k: Int) throws {
-        try notebook.cell("All 10,000 test images against all 50,000 training images, k = \(k)") { cell in
+        try notebook.cell(fullHeading) { cell in
             let blockSize = 1_000
             var progress = ProgressLine("test block", total: (cifar.test.count + blockSize - 1) / blockSize)
             let (predicted, seconds) = try timed {

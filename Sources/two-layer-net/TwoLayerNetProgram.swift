@@ -30,10 +30,14 @@ struct TwoLayerNetProgram: ParsableCommand {
             fit --hidden-size) and continues training from it, or only evaluates it with --epochs 0.
 
             Examples:
-              swift run -c release two-layer-net                        the default run (a few minutes)
+              swift run -c release two-layer-net
+                  the default run (a few minutes)
               swift run -c release two-layer-net --update-rule adam --learning-rate 1e-3
-              swift run -c release two-layer-net --load out/two-layer-net/two_layer_net.safetensors --epochs 0
-              swift run -c release two-layer-net --quick                a run of seconds
+              swift run -c release two-layer-net --epochs 0 \\
+                  --load out/two-layer-net/two_layer_net.safetensors
+                  evaluates a checkpoint without training
+              swift run -c release two-layer-net --quick
+                  a run of seconds
             """)
 
     @OptionGroup var options: ProgramOptions
@@ -132,11 +136,10 @@ struct TwoLayerNetProgram: ParsableCommand {
             try initializationExperiment(notebook)
             try notebook.finish()
         } catch {
-            // A run that stopped after writing its checkpoint ends by naming where it is kept.
+            // An error between cells goes into the report too (a cell's own error has stopped the run
+            // already). The Notebook's last line names the checkpoint the stopped run keeps ("kept with it").
             notebook.stop(reason: "\(error)")
-            let kept = notebook.failedDirectory.appendingPathComponent(Self.checkpointName)
-            guard FileManager.default.fileExists(atPath: kept.path) else { throw error }
-            throw StoppedWithCheckpoint(error: error, checkpoint: kept)
+            throw error
         }
     }
 
@@ -264,7 +267,7 @@ struct TwoLayerNetProgram: ParsableCommand {
             var progress: ProgressLine?
             solver.progress = { p in
                 if p.iteration == 1 { progress = ProgressLine("epoch \(p.epoch) iteration", total: p.iterationsPerEpoch) }
-                progress?.update(p.iteration, detail: String(format: "loss %.3f, %.0f images/s", p.loss, p.imagesPerSecond))
+                progress?.update(p.iteration, detail: String(format: "loss %.3f, ", p.loss) + "\(format(count: Int(p.imagesPerSecond.rounded()))) images/s")
             }
             solver.log = { print($0) }
             let checkpoint = notebook.fileURL(Self.checkpointName), seed = options.seed, trainingRecords = "0..<\(data.train.count)"
@@ -299,8 +302,8 @@ struct TwoLayerNetProgram: ParsableCommand {
             }
             net.parameters = solver.bestParameters
             let best = solver.bestValidationAccuracy
-            cell.say(String(format: "Trained in %@ (%.0f images per second): best validation accuracy %.3f; the lecture's rule of thumb for the update/weight ratio is about 1e-3. Checkpoint: %@.",
-                            format(seconds: seconds), Double(solver.lossHistory.count * batchSize) / seconds, best,
+            cell.say(String(format: "Trained in %@ (%@ images per second): best validation accuracy %.3f; the lecture's rule of thumb for the update/weight ratio is about 1e-3. Checkpoint: %@.",
+                            format(seconds: seconds), format(count: Int((Double(solver.lossHistory.count * batchSize) / seconds).rounded())), best,
                             notebook.directory.appendingPathComponent(Self.checkpointName).path))
             return TrainedNet(net: net, validationAccuracy: best, setting: setting)
         } ?? nil
@@ -582,11 +585,5 @@ enum UpdateRuleKind: String, ExpressibleByArgument, CaseIterable {
 
 /// A run that stopped (an error, a diverged loss) after writing its checkpoint: the error, then where
 /// the checkpoint is kept, as the run's last line.
-struct StoppedWithCheckpoint: Error, CustomStringConvertible {
-    let error: Error
-    let checkpoint: URL
-    var description: String { "\(error)\nThe best checkpoint so far is kept in \(checkpoint.path)." }
-}
-
 /// Learning rates and strengths, short: 0.001, 2.5e-05.
 func format(_ x: Double) -> String { String(format: "%.3g", x) }

@@ -18,11 +18,24 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(dots.count, 3 + 1, "dots for series of at most 25 points: train's 3 and single's 1")
         XCTAssertEqual(svg.elements(class: "legend").filter { $0.name == "text" }.map(\.text), ["train", "long", "single", "empty"])
         XCTAssertEqual(svg.elements.first { $0.name == "title" }?.text, "Loss")
+        XCTAssertEqual(svg.elements(class: "point-label").map(\.text), ["1.00"], "only the lone point has its value written beside it")
 
         // Increasing x goes right, decreasing y goes down the page (SVG's y grows downwards).
         let train = ParsedSVG.points(of: lines[0])
         XCTAssertTrue(train[0].x < train[1].x && train[1].x < train[2].x)
         XCTAssertTrue(train[0].y < train[1].y && train[1].y < train[2].y)
+    }
+
+    /// Issue: a one-epoch run's accuracy plot showed two dots and nothing to read them by. Each lone
+    /// point has its value beside it, in its series' colour.
+    func testAOnePointSeriesShowsItsValue() throws {
+        var plot = LinePlot(title: "Classification accuracy", xLabel: "epoch", yLabel: "accuracy")
+        plot.addSeries("train", x: [1], y: [0.5792])
+        plot.addSeries("validation", x: [1], y: [0.565])
+        let svg = try ParsedSVG(plot.makeSVG())
+        let labels = svg.elements(class: "point-label")
+        XCTAssertEqual(labels.map(\.text), ["0.579", "0.565"])
+        XCTAssertEqual(labels.map { $0.attributes["fill"] }, svg.elements(class: "point").map { $0.attributes["fill"] })
     }
 
     func testLogarithmicAxisSpacesDecadesEquallyAndSkipsNonPositiveValues() throws {

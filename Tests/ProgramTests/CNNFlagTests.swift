@@ -1,3 +1,5 @@
+import ConvolutionLayers
+import LectureNetworks
 import XCTest
 @testable import cnn
 
@@ -36,12 +38,12 @@ final class CNNFlagTests: XCTestCase {
     }
 
     /// Issue: `--filters` was silently ignored with `--architecture` (the timing cell still used it). The
-    /// three-layer convnet's flags are refused beside it, saying which wins and what to write; the naive
+    /// three-layer convnet's flags are refused beside it, saying why (not that one of them "wins") and what to write; the naive
     /// layers are timed on the first convolution of the net that is trained.
     func testTheThreeLayerNetsFlagsAreRefusedBesideAnArchitecture() throws {
         let form = "[conv32-relu]x2-pool-fc100-relu"
-        for (arguments, expected) in [(["--filters", "16"], "--filters 16 sets the three-layer convnet, which --architecture replaces: --architecture wins"),
-                                      (["--hidden-size", "50", "--weight-scale", "0.01"], "--hidden-size 50, --weight-scale 0.01 set the three-layer convnet"),
+        for (arguments, expected) in [(["--filters", "16"], "--filters 16 sets the three-layer convnet, which --architecture replaces, so it cannot go with --architecture, whose layers give their own sizes"),
+                                      (["--hidden-size", "50", "--weight-scale", "0.01"], "--hidden-size 50, --weight-scale 0.01 set the three-layer convnet, which --architecture replaces, so they cannot go with --architecture"),
                                       (["--filter-size", "5"], "e.g. \"conv32k5-relu-pool-fc100-relu\"")] {
             XCTAssertThrowsError(try CNNProgram.parse(["--architecture", form] + arguments), "\(arguments)") { error in
                 let message = CNNProgram.message(for: error)
@@ -57,12 +59,29 @@ final class CNNFlagTests: XCTestCase {
         XCTAssertEqual([affineOnly.timedConvolution.filters, affineOnly.timedConvolution.size], [32, 7], "no convolution: the three-layer net's")
     }
 
+    /// Issue: `--epochs 0` was refused without a reason. As two-layer-net's with --load, it evaluates a
+    /// checkpoint: with --resume, the last run's.
+    func testEpochsZeroEvaluatesTheCheckpointOfAResume() throws {
+        XCTAssertEqual(try CNNProgram.parse(["--epochs", "0", "--resume"]).epochs, 0)
+    }
+
+    /// Issue: `--architecture conv32k33` diverged blaming the learning rate. It is the learning rate (the
+    /// same net trains at 1e-4, and diverges at 1e-3 even with a tiny last layer); the hint says why and
+    /// what to type, naming the widest layer.
+    func testTheDivergenceHintNamesTheWidestLayer() throws {
+        let net = try PatternConvNet(try NetworkArchitecture(parsing: "conv32k33"), seed: 1)
+        let hint = CNNProgram.divergenceHint(parameters: net.parameters, learningRate: 1e-3)
+        XCTAssertTrue(hint.contains("(here W2 takes 32,768 inputs)"), hint)
+        XCTAssertTrue(hint.hasSuffix("Try a smaller --learning-rate (e.g. 1e-04), or pool before the last layers."), hint)
+    }
+
     func testImpossibleSettingsAreRefused() {
         for (arguments, expected) in [(["--filter-size", "4"], "--filter-size 4 is even"),
                                       (["--filter-size", "33"], "larger than a CIFAR-10 image"),
                                       (["--compare-count", "0"], "--compare-count"),
                                       (["--filters", "0"], "--filters"),
-                                      (["--epochs", "0"], "--epochs"),
+                                      (["--epochs", "0"], "--epochs 0 only evaluates a checkpoint: add --resume"),
+                                      (["--epochs", "-1", "--resume"], "--epochs must be positive, got -1"),
                                       (["--batch-size", "600", "--smoke-test"], "--batch-size 600 is larger than the 500 training images"),
                                       (["--train-count", "49500", "--validation-count", "1000"], "more than CIFAR-10's 50,000"),
                                       (["--learning-rate", "0"], "--learning-rate")] {

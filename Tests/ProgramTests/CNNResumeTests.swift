@@ -141,6 +141,18 @@ final class CNNResumeTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: failed.path), "carried on, so removed")
     }
 
+    /// `--epochs 0 --resume` trains nothing and hands on the checkpoint's best parameters to be tested.
+    func testEpochsZeroWithResumeEvaluatesTheCheckpoint() throws {
+        let data = data()
+        guard let trained = try train(program("zero", ["--epochs", "1"]), data) else {
+            throw XCTSkip("the chapter's layers are not written yet (exercises track)")
+        }
+        let evaluated = try train(program("zero", ["--epochs", "0", "--resume"]), data)
+        XCTAssertEqual(differences(try XCTUnwrap(evaluated), trained), [], "the checkpoint's best parameters, untrained")
+        XCTAssertTrue(try report("zero").contains("The checkpoint has 1 epoch done and --epochs asks for 0: nothing to train; its best epoch is tested."))
+        XCTAssertEqual(try checkpoint("zero").metadata["epochs_done"], "1")
+    }
+
     func testAnotherArchitecturesCheckpointIsRefused() throws {
         let data = data()
         guard try train(program("other", ["--epochs", "1"]), data) != nil else {

@@ -20,10 +20,15 @@ final class NegativeNumberTests: XCTestCase {
     }
 
     func testSeedIsAWholeNumberZeroOrMore() throws {
-        expectError(KNN.self, ["--seed", "-3"], "The value '-3' is invalid for '--seed <seed>'")
+        // Issue: a negative seed got the parser's generic "The value '-3' is invalid"; it now says which seeds there are.
+        let invalid = { (value: String) in "The value '\(value)' is invalid for '--seed <seed>': a seed is a whole number from 0 to 18446744073709551615, e.g. --seed 3, and " }
+        expectError(KNN.self, ["--seed", "-3"], invalid("-3") + "-3 is negative")
+        expectError(KNN.self, ["--seed", "1.5"], invalid("1.5") + "1.5 is not a whole number")
+        expectError(KNN.self, ["--seed", "18446744073709551616"], invalid("18446744073709551616") + "18446744073709551616 is too large")
         XCTAssertEqual(try KNN.parse(["--seed", "3"]).options.seed, 3)
+        XCTAssertEqual(try KNN.parse(["--seed", "18446744073709551615"]).options.seed, .max)
         // The value after --seed is taken as it is: a forgotten value is an invalid seed, not a lost option.
-        expectError(GatesProgram.self, ["--seed", "--max-steps", "5"], "The value '--max-steps' is invalid for '--seed <seed>'")
+        expectError(GatesProgram.self, ["--seed", "--max-steps", "5"], invalid("--max-steps") + "the value after --seed is not a number")
     }
 
     func testLinearClassifierNumbers() throws {

@@ -72,3 +72,11 @@ final class TerminalTableTests: XCTestCase {
         ])
     }
 }
+
+/// Issue: large counts printed as "31467520". Counts are grouped by threes, as the course writes them.
+final class CountFormatTests: XCTestCase {
+    func testCountsAreGroupedByThrees() {
+        XCTAssertEqual([0, 760, 1_000, 49_000, 31_467_520, -1_234_567, Int.min].map { format(count: $0) },
+                       ["0", "760", "1,000", "49,000", "31,467,520", "-1,234,567", "-9,223,372,036,854,775,808"])
+    }
+}

@@ -1,5 +1,6 @@
-import ChapterSupport
+@testable import ChapterSupport
 import Foundation
+import GradientCheck
 import Pictures
 import XCTest
 
@@ -78,9 +79,10 @@ final class RunFolderTests: XCTestCase {
                        + "\(output.path)); kept with it: \(failed.path)/net.safetensors.")
     }
 
-    /// A run that stops before writing its checkpoint (a --resume refused for another architecture)
-    /// replaces the earlier stopped run's folder, and keeps that run's checkpoint in it.
-    func testAStopBeforeTheCheckpointKeepsTheEarlierStoppedRunsCheckpoint() throws {
+    /// Issue: a run that stopped before writing its checkpoint (a --resume refused for another
+    /// architecture) replaced the earlier stopped run's partial report. That folder now stays whole, report
+    /// and checkpoint, and the new partial report goes beside it, the last line naming both.
+    func testAStopBeforeTheCheckpointKeepsTheEarlierStoppedRunWhole() throws {
         let first = try notebook("Stopped with a checkpoint")
         try first.cell("Train") { _ in try Data([7, 8, 9]).write(to: first.fileURL("net.safetensors")) }
         XCTAssertThrowsError(try first.cell("Load CIFAR-10") { _ in throw NoData() })
@@ -89,11 +91,76 @@ final class RunFolderTests: XCTestCase {
             _ = second.fileURL("net.safetensors")
             throw NoData()
         })
-        let failed = scratch.appendingPathComponent("out/knn.failed")
+        let failed = scratch.appendingPathComponent("out/knn.failed"), last = scratch.appendingPathComponent("out/knn.failed-last")
+        XCTAssertEqual(second.lastFailedDirectory.path, last.path)
         XCTAssertEqual(try contents(failed), ["net.safetensors", "report.md"])
         XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("net.safetensors")), Data([7, 8, 9]), "the earlier checkpoint, unchanged")
-        XCTAssertTrue(try report(failed).hasPrefix("# Refused at its start"))
-        XCTAssertTrue(second.stopMessage?.hasSuffix("kept with it: \(failed.path)/net.safetensors.") == true, second.stopMessage ?? "")
+        XCTAssertTrue(try report(failed).hasPrefix("# Stopped with a checkpoint"), "the earlier partial report, unchanged")
+        XCTAssertEqual(try contents(last), ["report.md"])
+        XCTAssertTrue(try report(last).hasPrefix("# Refused at its start"))
+        XCTAssertEqual(second.stopMessage, "The run stopped; its partial report is \(last.path)/report.md (no complete run is in \(output.path)); "
+                       + "\(failed.path) still holds the run stopped before, with its report and \(failed.path)/net.safetensors.")
+
+        // Ctrl-C before any checkpoint in a run that asked for none keeps it whole too, and replaces the older partial report.
+        let third = try notebook("Interrupted early")
+        try third.cell("Load CIFAR-10") { cell in cell.say("loading") }
+        third.stop(reason: "interrupted by Ctrl-C (SIGINT)")
+        XCTAssertTrue(try report(failed).hasPrefix("# Stopped with a checkpoint"))
+        XCTAssertTrue(try report(last).hasPrefix("# Interrupted early"))
+
+        // A run that writes its own checkpoint and stops replaces the stopped run; the partial report beside it goes.
+        let fourth = try notebook("Stopped with a newer checkpoint")
+        try fourth.cell("Train") { _ in try Data([1]).write(to: fourth.fileURL("net.safetensors")) }
+        fourth.stop(reason: "interrupted by Ctrl-C (SIGINT)")
+        XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("net.safetensors")), Data([1]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: last.path), "older than the stopped run now kept")
+
+        // A complete run that does not carry the stopped run on keeps it (for its checkpoint), and no partial report beside it.
+        let fifth = try notebook("Refused again")
+        fifth.stop(reason: "refused")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: last.path))
+        let complete = try notebook("Complete, without the checkpoint")
+        try complete.cell("Train") { _ in _ = complete.fileURL("net.safetensors") }
+        try complete.finish()
+        XCTAssertEqual(try contents(scratch.appendingPathComponent("out")), ["knn", "knn.failed"])
+    }
+
+    /// A run that stubs kept from finishing every cell.
+    private func stubbedRun(_ title: String) throws -> Notebook {
+        let run = try notebook(title)
+        try run.cell("Pictures") { cell in
+            try cell.picture(RGBImage(width: 2, height: 2, color: .black), file: "stubbed.png", caption: "a picture")
+        }
+        try run.cell("Train") { _ in throw NotImplemented(function: "train(x:y:)", filePath: "/w/Exercises/01-knn/KNearestNeighbor.swift") }
+        run.cellNotRun("Test", needs: "the trained classifier")
+        XCTAssertThrowsError(try run.finish()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("2 cells did not run: train(x:y:) in Exercises/01-knn/KNearestNeighbor.swift is not implemented yet"), "\(error)")
+        }
+        return run
+    }
+
+    /// Issue: on the stub track, knn replaced a complete earlier run with one whose cells a stub kept
+    /// from running. Such a run goes into place only over another such run (or none); over a complete run
+    /// it goes to `<output>.failed`, like a stopped run.
+    func testARunWithCellsNotRunKeepsTheLastCompleteRun() throws {
+        _ = try stubbedRun("First, with a stub")
+        XCTAssertEqual(try contents(output), ["report.md", "stubbed.png"], "no complete run to keep: in place")
+        _ = try stubbedRun("Second, with a stub")
+        XCTAssertTrue(try report(output).hasPrefix("# Second, with a stub"), "a run with stubs replaces one with stubs")
+        try completeRun("Complete", picture: "first.png")
+        let good = try report(output)
+        let failed = scratch.appendingPathComponent("out/knn.failed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: failed.path))
+
+        _ = try stubbedRun("Third, with a stub")
+        XCTAssertEqual(try report(output), good, "the complete run stays")
+        XCTAssertEqual(try contents(output), ["first.png", "report.md"])
+        XCTAssertEqual(try contents(failed), ["report.md", "stubbed.png"])
+        let partial = try report(failed)
+        XCTAssertTrue(partial.hasPrefix("# Third, with a stub"), partial)
+        XCTAssertTrue(partial.contains("2 cells did not run, so this run did not replace the last complete run in \(output.path)."), partial)
+        try completeRun("Complete again", picture: "again.png")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: failed.path), "an older run with stubs would mislead")
     }
 
     func testACompleteRunReplacesTheWholeFolderAndTheOldFailure() throws {
@@ -109,14 +176,17 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("out").path), ["knn"])
     }
 
-    /// What Ctrl-C does (through the SIGINT handler), and what leaving `run()` without `finish()` does.
+    /// What Ctrl-C does (the SIGINT handler calls `interrupted(by:)`), and what leaving `run()` without `finish()` does.
     func testAnInterruptedOrAbandonedRunKeepsItsPartialReport() throws {
         try completeRun("First run", picture: "first.png")
         let good = try report(output)
         let interrupted = try notebook("Interrupted run")
         try interrupted.cell("Something long") { cell in cell.say("halfway") }
-        interrupted.stop(reason: "interrupted by Ctrl-C (SIGINT)")
+        interrupted.interrupted(by: "Ctrl-C (SIGINT)")
         XCTAssertEqual(try report(output), good)
+        XCTAssertEqual(interrupted.stopMessage, "The run stopped in cell 1. Something long: interrupted by Ctrl-C (SIGINT). Its partial report is "
+                       + "\(interrupted.failedDirectory.path)/report.md (\(output.path) still holds the last complete run).",
+                       "the console's last line says what the report says")
         XCTAssertTrue(try report(interrupted.failedDirectory).contains("halfway\n\n✗ The run stopped in cell 1. Something long: interrupted by Ctrl-C (SIGINT)"))
 
         do {

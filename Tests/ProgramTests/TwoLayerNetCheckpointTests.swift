@@ -3,7 +3,7 @@ import XCTest
 @testable import two_layer_net
 
 /// `two-layer-net --load`: a checkpoint that may have been trained on the images it is now validated
-/// on says so; a run that stops with a checkpoint ends by naming where it is kept.
+/// on says so. (Where a stopped run keeps its checkpoint, the Notebook's last line says once: RunFolderTests.)
 final class TwoLayerNetCheckpointTests: XCTestCase {
     func testALoadedCheckpointTrainedOnTheValidationImagesIsFlagged() throws {
         let quick = try TwoLayerNetProgram.parse(["--quick", "--load", "net.safetensors"])
@@ -18,13 +18,5 @@ final class TwoLayerNetCheckpointTests: XCTestCase {
         XCTAssertNil(full.trainedOnValidationImages(["training_records": "0..<49000"], path: "net.safetensors"), "validation is records 49000 ..< 50000")
         XCTAssertNil(full.trainedOnValidationImages([:], path: "net.safetensors"), "without --quick a checkpoint without the key is not suspect")
         XCTAssertNotNil(full.trainedOnValidationImages(["training_records": "0..<49500"], path: "net.safetensors"))
-    }
-
-    func testAStoppedRunsLastLineNamesTheCheckpoint() {
-        struct Failure: Error, CustomStringConvertible { var description: String { "training stopped at iteration 5" } }
-        let stopped = StoppedWithCheckpoint(error: Failure(), checkpoint: URL(fileURLWithPath: "/out/two-layer-net.failed/two_layer_net.safetensors"))
-        XCTAssertEqual("\(stopped)".components(separatedBy: "\n").last,
-                       "The best checkpoint so far is kept in /out/two-layer-net.failed/two_layer_net.safetensors.")
-        XCTAssertTrue(TwoLayerNetProgram.message(for: stopped).hasPrefix("training stopped at iteration 5"), TwoLayerNetProgram.message(for: stopped))
     }
 }
