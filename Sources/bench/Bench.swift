@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
         abstract: "Swift against NumPy (OpenBLAS), and PyTorch on the CPU when it is installed, on the workbook's heavy workloads.",
         discussion: "Build in release mode: swift run -c release bench [--quick] [--only gemm] ...")
 
-    @Flag(help: "Fewer rounds and GEMM sizes up to 1,024: a first look, in about 3 minutes with NumPy and PyTorch on 2 cores.")
+    @Flag(help: "Fewer rounds and GEMM sizes up to 1,024: a first look, in about 4 minutes with NumPy and PyTorch on 2 cores.")
     var quick = false
 
     @Option(help: "Timed rounds per workload and thread count, each one run of every side (after one warm-up run of each); default 7, 3 with --quick.")
@@ -60,7 +60,12 @@ struct Bench: ParsableCommand {
         // 32 MB stay in the process, so a workload's repeats do not page their temporaries in afresh.
         _ = workbook_keep_freed_memory()
         let repeats = self.repeats ?? (quick ? 3 : 7)
-        let minimumSeconds = quick ? 0.02 : 0.05
+        // Not shorter with --quick: a run follows the other sides' runs and the waits for them to go
+        // idle, and the first calls after such a pause are slow on this virtual machine (a GEMM of
+        // n = 512 on two threads took 6-10 ms for its first two to four calls after a pause of 0.3 s,
+        // then 2.9 ms, whoever's threads ran it); with 20 ms runs, --quick's two-thread n = 512 row gave
+        // numpy / Swift 0.51 to 0.90 in six runs, against 0.98 to 1.12 in five with 50 ms runs.
+        let minimumSeconds = 0.05
         let sizes = self.sizes.isEmpty ? (quick ? [256, 512, 1024] : [256, 512, 1024, 2048]) : self.sizes
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = self.threadCounts.isEmpty ? Array(Set([1, cores])).sorted() : self.threadCounts
