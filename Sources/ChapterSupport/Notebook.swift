@@ -29,11 +29,14 @@ public final class Notebook {
     /// Where they are written while the run lasts (a hidden sibling of ``directory``).
     public let workingDirectory: URL
     /// Where a run that stops early leaves its partial report: ``directory`` with `.failed` appended.
-    public var failedDirectory: URL { directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".failed") }
+    public var failedDirectory: URL { Notebook.sibling(of: directory, ending: ".failed") }
     /// Where a run that stops early leaves its partial report when ``failedDirectory`` holds an earlier
     /// stopped run's own files (a checkpoint) and this run wrote none: ``directory`` with `.failed-last` appended.
-    public var lastFailedDirectory: URL {
-        directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".failed-last")
+    public var lastFailedDirectory: URL { Notebook.sibling(of: directory, ending: ".failed-last") }
+
+    /// The folder beside `folder` named as it is with `ending` appended.
+    private static func sibling(of folder: URL, ending: String) -> URL {
+        folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + ending)
     }
     private let chapterTests: String
     private let program: String
@@ -104,7 +107,7 @@ public final class Notebook {
         } catch {
             throw ProgramError.outputNotWritable(directory.path, after: error)
         }
-        Notebook.removeAbandonedFolders(beside: directory)
+        let recovered = Notebook.recoverAbandonedRuns(beside: directory)
         do {
             try? FileManager.default.removeItem(at: workingDirectory)
             try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: false)
@@ -120,6 +123,7 @@ public final class Notebook {
         print(String(repeating: "=", count: title.count))
         if let introduction { print(introduction) }
         print(setting)
+        if let recovered { print(recovered) }
         InterruptHandler.shared.watch(self)
     }
 
@@ -411,15 +415,55 @@ public final class Notebook {
         if moved { try? manager.removeItem(at: aside) }
     }
 
-    /// Removes the hidden folders that runs killed outright (SIGKILL, a power cut) left beside `folder`.
-    private static func removeAbandonedFolders(beside folder: URL) {
-        let parent = folder.deletingLastPathComponent()
-        let prefixes = [".\(folder.lastPathComponent).running-", ".\(folder.lastPathComponent).previous-"]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] {
-            guard let prefix = prefixes.first(where: name.hasPrefix), let pid = Int32(name.dropFirst(prefix.count)),
+    /// Deals with the hidden folders that runs which ended without stopping (SIGKILL, the out-of-memory
+    /// killer, a crash, a power cut) left beside `directory`, so that nothing they wrote is lost:
+    /// - a working folder (`.running-<pid>`) moves to the `.failed` folder, as if the run had stopped,
+    ///   with a line at the end of its report saying so, so that `--resume` finds a checkpoint it
+    ///   wrote; when that folder already holds an earlier stopped run's checkpoint, it goes to
+    ///   `.failed-last` instead;
+    /// - the last complete run, set aside while a new one moved into place (`.previous-<pid>`), moves
+    ///   back when no run took its place, and is removed otherwise.
+    /// Returns the line that says what moved where, or nil when nothing did.
+    private static func recoverAbandonedRuns(beside directory: URL) -> String? {
+        let failedDirectory = sibling(of: directory, ending: ".failed"), lastFailedDirectory = sibling(of: directory, ending: ".failed-last")
+        let manager = FileManager.default
+        let parent = directory.deletingLastPathComponent(), name = directory.lastPathComponent
+        var lines: [String] = []
+        for entry in ((try? manager.contentsOfDirectory(atPath: parent.path)) ?? []).sorted() {
+            let running = ".\(name).running-", previous = ".\(name).previous-"
+            guard let prefix = [running, previous].first(where: entry.hasPrefix), let pid = Int32(entry.dropFirst(prefix.count)),
                   pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) else { continue }
-            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+            let folder = parent.appendingPathComponent(entry)
+            if prefix == previous {
+                if !manager.fileExists(atPath: directory.path), (try? manager.moveItem(at: folder, to: directory)) != nil {
+                    lines.append("Restored the last complete run in \(directory.path): a run (process \(pid)) ended while it replaced it.")
+                } else {
+                    try? manager.removeItem(at: folder)
+                }
+                continue
+            }
+            guard pid != getpid(), manager.fileExists(atPath: folder.appendingPathComponent("report.md").path) else {
+                try? manager.removeItem(at: folder)
+                continue
+            }
+            let target = Notebook.filesBeyondReport(in: failedDirectory).isEmpty ? failedDirectory : lastFailedDirectory
+            let reportURL = folder.appendingPathComponent("report.md")
+            if let handle = try? FileHandle(forWritingTo: reportURL) {
+                handle.seekToEndOfFile()
+                handle.write(Data("\nThe run (process \(pid)) ended here without stopping: it was killed or crashed.\n".utf8))
+                try? handle.close()
+            }
+            do {
+                try Notebook.moveIntoPlace(folder, target)
+                let kept = Notebook.filesBeyondReport(in: target)
+                lines.append("A run (process \(pid)) ended without stopping (killed or crashed); its partial report is now "
+                             + "\(target.appendingPathComponent("report.md").path)"
+                             + (kept.isEmpty ? "." : ", kept with it: \(kept.joined(separator: ", "))."))
+            } catch {
+                lines.append("A run (process \(pid)) ended without stopping; its files are in \(folder.path) (they could not be moved: \(error.localizedDescription)).")
+            }
         }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     /// The interrupt handler's way in: stops the run (see ``stop(reason:)``), and since no error follows,

@@ -198,6 +198,61 @@ final class RunFolderTests: XCTestCase {
             .contains("✗ The run stopped in cell 1. Only cell: the program stopped before the end of its run"))
     }
 
+    /// The process id of a process that has ended (so that no live run owns a folder named after it).
+    private func endedProcessID() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exit 0"]
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    func testARunKilledOutrightIsRecoveredAsAStoppedRunWithItsCheckpoint() throws {
+        try completeRun("First run", picture: "first.png")
+        let good = try report(output)
+        // What a run killed by SIGKILL after writing its checkpoint leaves: its working folder.
+        let pid = try endedProcessID()
+        let abandoned = scratch.appendingPathComponent("out/.knn.running-\(pid)")
+        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
+        try "# Killed run\n".write(to: abandoned.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        try Data([1, 2, 3]).write(to: abandoned.appendingPathComponent("model.safetensors"))
+        let next = try notebook("Next run")
+        let failed = scratch.appendingPathComponent("out/knn.failed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned.path), "the abandoned folder moved")
+        XCTAssertEqual(try contents(failed), ["model.safetensors", "report.md"], "its checkpoint is where --resume looks")
+        XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("model.safetensors")), Data([1, 2, 3]))
+        let recovered = try report(failed)
+        XCTAssertTrue(recovered.hasPrefix("# Killed run") && recovered.contains("ended here without stopping"), recovered)
+        XCTAssertEqual(try report(output), good, "the last complete run is untouched")
+        next.stop(reason: "test over")
+    }
+
+    func testAKilledRunDoesNotReplaceAnEarlierStoppedRunsCheckpoint() throws {
+        let failed = scratch.appendingPathComponent("out/knn.failed")
+        try FileManager.default.createDirectory(at: failed, withIntermediateDirectories: true)
+        try "# Stopped run\n".write(to: failed.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        try Data([9]).write(to: failed.appendingPathComponent("model.safetensors"))
+        let abandoned = scratch.appendingPathComponent("out/.knn.running-\(try endedProcessID())")
+        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
+        try "# Killed run\n".write(to: abandoned.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        let next = try notebook("Next run")
+        XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("model.safetensors")), Data([9]))
+        XCTAssertTrue(try report(scratch.appendingPathComponent("out/knn.failed-last")).hasPrefix("# Killed run"))
+        next.stop(reason: "test over")
+    }
+
+    func testARunKilledWhileReplacingTheLastCompleteRunGetsItBack() throws {
+        try completeRun("First run", picture: "first.png")
+        let good = try report(output)
+        let aside = scratch.appendingPathComponent("out/.knn.previous-\(try endedProcessID())")
+        try FileManager.default.moveItem(at: output, to: aside)
+        let next = try notebook("Next run")
+        XCTAssertEqual(try report(output), good)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: aside.path))
+        next.stop(reason: "test over")
+    }
+
     func testAFolderOfOtherFilesIsNeverReplaced() throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: output.appendingPathComponent("notes.txt"))
