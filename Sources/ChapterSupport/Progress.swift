@@ -35,9 +35,11 @@ public struct ProgressLine {
 
 /// Seconds as "0.42 s", "12.3 s" or "2 min 05 s".
 public func format(seconds: Double) -> String {
-    if seconds < 10 { return String(format: "%.2f s", seconds) }
-    if seconds < 120 { return String(format: "%.1f s", seconds) }
-    return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
+    // The ranges are those of the rounded value, so that 9.996 s is "10.0 s", not "10.00 s".
+    if (seconds * 100).rounded() < 1000 { return String(format: "%.2f s", seconds) }
+    if (seconds * 10).rounded() < 1200 { return String(format: "%.1f s", seconds) }
+    let whole = Int(seconds.rounded())
+    return String(format: "%d min %02d s", whole / 60, whole % 60)
 }
 
 /// A count with commas between groups of three digits, as the course writes them: "31,467,520", "-1,000", "760".

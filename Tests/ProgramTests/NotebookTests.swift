@@ -80,3 +80,11 @@ final class CountFormatTests: XCTestCase {
                        ["0", "760", "1,000", "49,000", "31,467,520", "-1,234,567", "-9,223,372,036,854,775,808"])
     }
 }
+
+/// Issue: an epoch table printed "10.00 s" beside "10.5 s". A duration's digits follow its rounded value.
+final class SecondsFormatTests: XCTestCase {
+    func testDurationsKeepThreeDigitsAcrossTheRoundingEdges() {
+        XCTAssertEqual([0.004, 0.42, 9.994, 9.996, 10.5, 119.94, 119.96, 125, 3_725].map { format(seconds: $0) },
+                       ["0.00 s", "0.42 s", "9.99 s", "10.0 s", "10.5 s", "119.9 s", "2 min 00 s", "2 min 05 s", "62 min 05 s"])
+    }
+}
