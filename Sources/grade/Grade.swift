@@ -174,7 +174,8 @@ struct Grade: ParsableCommand {
             } catch {
                 ok = false
                 fflush(stdout)      // the scorecard first, also when both go to one pipe or file
-                FileHandle.standardError.write(Data((ReportFile.message(flag: flag, path: path, error: error) + "\n").utf8))
+                let message = ReportFile.message(flag: flag, path: path, error: error, afterScorecard: results != nil)
+                FileHandle.standardError.write(Data((message + "\n").utf8))
             }
         }
         write("--json", json) {
@@ -192,10 +193,12 @@ struct Grade: ParsableCommand {
 /// ("The operation could not be completed. The file doesn't exist.") names neither the path nor the cause.
 enum ReportFile {
     /// "error: --junit /proc/grade.xml cannot be written: … Give a path in a folder you can write, …".
-    static func message(flag: String, path: String, error: Error) -> String {
+    /// `afterScorecard`: whether a scorecard was printed (not when the build failed before any test ran).
+    static func message(flag: String, path: String, error: Error, afterScorecard: Bool = true) -> String {
         "error: \(flag) \(path) cannot be written: \(reason(for: error, path: path)). Give a file in a folder you can write, "
             + "e.g. \(flag) out/\(flag == "--json" ? "results.json" : "grade.xml") (the folder must exist); "
-            + "the scorecard above is complete, and nothing else was lost."
+            + (afterScorecard ? "the scorecard above is complete, and nothing else was lost."
+                : "no test ran (see the error above), and nothing else was lost.")
     }
 
     static func reason(for error: Error, path: String) -> String {

@@ -286,6 +286,9 @@ final class GradeReportTests: XCTestCase {
             XCTAssertTrue(message.contains("e.g. --junit out/grade.xml"), message)
             XCTAssertTrue(message.contains("the scorecard above is complete"), message)
             XCTAssertFalse(message.contains("The operation could not be completed"), message)
+            // When the build failed, no scorecard was printed to point at.
+            let early = ReportFile.message(flag: "--junit", path: path, error: error, afterScorecard: false)
+            XCTAssertTrue(early.hasSuffix("no test ran (see the error above), and nothing else was lost."), early)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
         // A folder under /proc that does not exist: no mkdir can make it, so none is suggested.
