@@ -228,12 +228,17 @@ public final class Notebook {
             // A stopped run's folder is older than this run and would mislead, unless it holds a file of
             // the program's own (a checkpoint) that this run did not carry on: that is kept, and said.
             let stoppedFiles = ownFiles(in: failedDirectory)
-            try? FileManager.default.removeItem(at: lastFailedDirectory)
+            let lastStoppedFiles = Notebook.filesBeyondReport(in: lastFailedDirectory)
+            if lastStoppedFiles.isEmpty { try? FileManager.default.removeItem(at: lastFailedDirectory) }
             if stoppedFiles.isEmpty || continuedStoppedRun {
                 try? FileManager.default.removeItem(at: failedDirectory)
             } else {
                 keptStoppedRunMessage = "Kept \(failedDirectory.path): it holds " + stoppedFiles.joined(separator: ", ") + " of a run that stopped part-way, which this run did not continue (--resume now continues this run's; "
                     + "delete that folder once you no longer want the stopped run)."
+            }
+            if !lastStoppedFiles.isEmpty {
+                keptStoppedRunMessage = (keptStoppedRunMessage.map { $0 + "\n" } ?? "") + "Kept \(lastFailedDirectory.path): it holds "
+                    + lastStoppedFiles.joined(separator: ", ") + " of an earlier run that stopped part-way (delete that folder once you no longer want it)."
             }
         }
         if let aside {
@@ -300,8 +305,9 @@ public final class Notebook {
                     try? FileManager.default.moveItem(at: before, to: now)
                 }
             }
-            // A partial report kept beside an earlier stopped run is older than this one.
-            try? FileManager.default.removeItem(at: lastFailedDirectory)
+            // A partial report kept beside an earlier stopped run is older than this one (a folder with
+            // a checkpoint in it stays: a killed run's, recovered there).
+            if Notebook.filesBeyondReport(in: lastFailedDirectory).isEmpty { try? FileManager.default.removeItem(at: lastFailedDirectory) }
         }
         do {
             try Notebook.moveIntoPlace(workingDirectory, folder)
@@ -446,7 +452,16 @@ public final class Notebook {
                 try? manager.removeItem(at: folder)
                 continue
             }
-            let target = Notebook.filesBeyondReport(in: failedDirectory).isEmpty ? failedDirectory : lastFailedDirectory
+            // The killed run is the newest: with a checkpoint of its own it takes the .failed folder,
+            // where --resume looks, and a stopped run's checkpoint there moves to .failed-last (when that
+            // holds none of its own); otherwise an earlier stopped run's checkpoint keeps .failed.
+            var target = Notebook.filesBeyondReport(in: failedDirectory).isEmpty ? failedDirectory : lastFailedDirectory
+            if target == lastFailedDirectory, !Notebook.filesBeyondReport(in: folder).isEmpty,
+               Notebook.filesBeyondReport(in: lastFailedDirectory).isEmpty,
+               (try? moveIntoPlace(failedDirectory, lastFailedDirectory)) != nil {
+                lines.append("The run stopped before it, with its checkpoint, is now in \(lastFailedDirectory.path).")
+                target = failedDirectory
+            }
             let reportURL = folder.appendingPathComponent("report.md")
             if let handle = try? FileHandle(forWritingTo: reportURL) {
                 handle.seekToEndOfFile()

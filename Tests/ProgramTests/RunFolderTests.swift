@@ -242,6 +242,22 @@ final class RunFolderTests: XCTestCase {
         next.stop(reason: "test over")
     }
 
+    func testTheNewerOfTwoStoppedCheckpointsIsWhereResumeLooksAndNeitherIsLost() throws {
+        let failed = scratch.appendingPathComponent("out/knn.failed"), last = scratch.appendingPathComponent("out/knn.failed-last")
+        try FileManager.default.createDirectory(at: failed, withIntermediateDirectories: true)
+        try "# Stopped run\n".write(to: failed.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        try Data([1]).write(to: failed.appendingPathComponent("model.safetensors"))
+        let abandoned = scratch.appendingPathComponent("out/.knn.running-\(try endedProcessID())")
+        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
+        try "# Killed run\n".write(to: abandoned.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        try Data([2]).write(to: abandoned.appendingPathComponent("model.safetensors"))
+        let next = try notebook("Next run")
+        XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("model.safetensors")), Data([2]), "the killed, newer run")
+        XCTAssertEqual(try Data(contentsOf: last.appendingPathComponent("model.safetensors")), Data([1]), "the older stopped run")
+        try next.finish()
+        XCTAssertEqual(try Data(contentsOf: last.appendingPathComponent("model.safetensors")), Data([1]), "a finished run keeps it")
+    }
+
     func testARunKilledWhileReplacingTheLastCompleteRunGetsItBack() throws {
         try completeRun("First run", picture: "first.png")
         let good = try report(output)
