@@ -456,10 +456,11 @@ public final class Notebook {
             // where --resume looks, and a stopped run's checkpoint there moves to .failed-last (when that
             // holds none of its own); otherwise an earlier stopped run's checkpoint keeps .failed.
             var target = Notebook.filesBeyondReport(in: failedDirectory).isEmpty ? failedDirectory : lastFailedDirectory
+            var movedEarlier: String?
             if target == lastFailedDirectory, !Notebook.filesBeyondReport(in: folder).isEmpty,
                Notebook.filesBeyondReport(in: lastFailedDirectory).isEmpty,
                (try? moveIntoPlace(failedDirectory, lastFailedDirectory)) != nil {
-                lines.append("The run stopped before it, with its checkpoint, is now in \(lastFailedDirectory.path).")
+                movedEarlier = "The run stopped before it, with its checkpoint, is now in \(lastFailedDirectory.path)."
                 target = failedDirectory
             }
             let reportURL = folder.appendingPathComponent("report.md")
@@ -474,6 +475,7 @@ public final class Notebook {
                 lines.append("A run (process \(pid)) ended without stopping (killed or crashed); its partial report is now "
                              + "\(target.appendingPathComponent("report.md").path)"
                              + (kept.isEmpty ? "." : ", kept with it: \(kept.joined(separator: ", "))."))
+                if let movedEarlier { lines.append(movedEarlier) }
             } catch {
                 lines.append("A run (process \(pid)) ended without stopping; its files are in \(folder.path) (they could not be moved: \(error.localizedDescription)).")
             }
