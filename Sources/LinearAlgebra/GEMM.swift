@@ -287,11 +287,7 @@ func threadCount(m: Int, n: Int, k: Int, requested: Int, parts: Int) -> Int {
 
 /// Runs `body(t)` for t in 0 ..< threads, concurrently when there is more than one.
 func runConcurrently(threads: Int, _ body: (Int) -> Void) {
-    if threads == 1 {
-        body(0)
-    } else {
-        Parallelism.concurrentPerform(iterations: threads, body)
-    }
+    Parallelism.concurrentPerform(iterations: threads, body)
 }
 
 /// Hands out 0, 1, 2, ... to the threads that ask, each number once: the row blocks of one slice.

@@ -186,29 +186,32 @@ final class WorkerPool: @unchecked Sendable {
         body?(i)
     }
 
-    /// The generation of the first call published after `seen`.
+    /// The generation of the first call published after `seen`: spins for it, then sleeps.
     private func waitForCall(after seen: Int) -> Int {
-        var generation = workbook_atomic_load(claims) >> 32
-        if generation != seen { return generation }
         let start = DispatchTime.now().uptimeNanoseconds
         var spins = 0
-        while generation == seen {
+        while true {
+            let generation = workbook_atomic_load(claims) >> 32
+            if generation != seen { return generation }
             workbook_spin_pause()
             spins += 1
             if spins & 63 == 0 && DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds {
-                wakeUp.lock()
-                _ = workbook_atomic_fetch_add(sleepers, 1)
-                generation = workbook_atomic_load(claims) >> 32
-                while generation == seen {
-                    wakeUp.wait()
-                    generation = workbook_atomic_load(claims) >> 32
-                }
-                _ = workbook_atomic_fetch_add(sleepers, -1)
-                wakeUp.unlock()
-                return generation
+                return sleepForCall(after: seen)
             }
-            generation = workbook_atomic_load(claims) >> 32
         }
-        return generation
+    }
+
+    /// The same, asleep: counted in `sleepers` before its last look, so that a caller publishing after
+    /// that look sees the count and wakes it.
+    private func sleepForCall(after seen: Int) -> Int {
+        wakeUp.lock()
+        defer { wakeUp.unlock() }
+        _ = workbook_atomic_fetch_add(sleepers, 1)
+        defer { _ = workbook_atomic_fetch_add(sleepers, -1) }
+        while true {
+            let generation = workbook_atomic_load(claims) >> 32
+            if generation != seen { return generation }
+            wakeUp.wait()
+        }
     }
 }

@@ -131,7 +131,8 @@ struct Bench: ParsableCommand {
         // One-thread rows run every side on one CPU, the same for all: on this project's virtual
         // machine a one-thread GEMM ran up to a tenth slower on one vCPU than on the other, so a
         // ratio otherwise measured partly which vCPU each process had landed on.
-        let pinnedCPU = noPin ? nil : Optional(workbook_highest_allowed_cpu()).flatMap { $0 >= 0 ? Int($0) : nil }
+        let highestCPU = Int(workbook_highest_allowed_cpu())    // -1 where it cannot be read
+        let pinnedCPU = noPin || highestCPU < 0 ? nil : highestCPU
         var pinnedRows = false
         // The matrix module's worker threads start at its first parallel loop and keep the CPUs their
         // creator was allowed: start them now, before a one-thread row pins this thread.

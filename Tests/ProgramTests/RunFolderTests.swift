@@ -208,15 +208,22 @@ final class RunFolderTests: XCTestCase {
         return process.processIdentifier
     }
 
+    /// A folder as a run leaves it: `report.md` starting with `heading`, and `checkpoint`'s bytes in
+    /// model.safetensors when given.
+    @discardableResult
+    private func runFolder(_ path: String, heading: String, checkpoint: [UInt8]? = nil) throws -> URL {
+        let folder = scratch.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "# \(heading)\n".write(to: folder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        if let checkpoint { try Data(checkpoint).write(to: folder.appendingPathComponent("model.safetensors")) }
+        return folder
+    }
+
     func testARunKilledOutrightIsRecoveredAsAStoppedRunWithItsCheckpoint() throws {
         try completeRun("First run", picture: "first.png")
         let good = try report(output)
         // What a run killed by SIGKILL after writing its checkpoint leaves: its working folder.
-        let pid = try endedProcessID()
-        let abandoned = scratch.appendingPathComponent("out/.knn.running-\(pid)")
-        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
-        try "# Killed run\n".write(to: abandoned.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        try Data([1, 2, 3]).write(to: abandoned.appendingPathComponent("model.safetensors"))
+        let abandoned = try runFolder("out/.knn.running-\(try endedProcessID())", heading: "Killed run", checkpoint: [1, 2, 3])
         let next = try notebook("Next run")
         let failed = scratch.appendingPathComponent("out/knn.failed")
         XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned.path), "the abandoned folder moved")
@@ -229,13 +236,8 @@ final class RunFolderTests: XCTestCase {
     }
 
     func testAKilledRunDoesNotReplaceAnEarlierStoppedRunsCheckpoint() throws {
-        let failed = scratch.appendingPathComponent("out/knn.failed")
-        try FileManager.default.createDirectory(at: failed, withIntermediateDirectories: true)
-        try "# Stopped run\n".write(to: failed.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        try Data([9]).write(to: failed.appendingPathComponent("model.safetensors"))
-        let abandoned = scratch.appendingPathComponent("out/.knn.running-\(try endedProcessID())")
-        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
-        try "# Killed run\n".write(to: abandoned.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        let failed = try runFolder("out/knn.failed", heading: "Stopped run", checkpoint: [9])
+        try runFolder("out/.knn.running-\(try endedProcessID())", heading: "Killed run")
         let next = try notebook("Next run")
         XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("model.safetensors")), Data([9]))
         XCTAssertTrue(try report(scratch.appendingPathComponent("out/knn.failed-last")).hasPrefix("# Killed run"))
@@ -243,14 +245,9 @@ final class RunFolderTests: XCTestCase {
     }
 
     func testTheNewerOfTwoStoppedCheckpointsIsWhereResumeLooksAndNeitherIsLost() throws {
-        let failed = scratch.appendingPathComponent("out/knn.failed"), last = scratch.appendingPathComponent("out/knn.failed-last")
-        try FileManager.default.createDirectory(at: failed, withIntermediateDirectories: true)
-        try "# Stopped run\n".write(to: failed.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        try Data([1]).write(to: failed.appendingPathComponent("model.safetensors"))
-        let abandoned = scratch.appendingPathComponent("out/.knn.running-\(try endedProcessID())")
-        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
-        try "# Killed run\n".write(to: abandoned.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        try Data([2]).write(to: abandoned.appendingPathComponent("model.safetensors"))
+        let failed = try runFolder("out/knn.failed", heading: "Stopped run", checkpoint: [1])
+        let last = scratch.appendingPathComponent("out/knn.failed-last")
+        try runFolder("out/.knn.running-\(try endedProcessID())", heading: "Killed run", checkpoint: [2])
         let next = try notebook("Next run")
         XCTAssertEqual(try Data(contentsOf: failed.appendingPathComponent("model.safetensors")), Data([2]), "the killed, newer run")
         XCTAssertEqual(try Data(contentsOf: last.appendingPathComponent("model.safetensors")), Data([1]), "the older stopped run")
